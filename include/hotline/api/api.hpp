@@ -1,0 +1,70 @@
+#pragma once
+// The API application: routes, authentication, permission checks, error
+// mapping and request metrics. Transport-free: the Beast server hands it an
+// HttpRequest and writes back the HttpResponse.
+#include <atomic>
+#include <boost/asio/awaitable.hpp>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "hotline/api/http.hpp"
+#include "hotline/api/router.hpp"
+#include "hotline/api/ws_hub.hpp"
+#include "hotline/auth/sessions.hpp"
+#include "hotline/core/config.hpp"
+#include "hotline/core/metrics.hpp"
+#include "hotline/core/work_queue.hpp"
+#include "hotline/store/store.hpp"
+
+namespace hotline::api {
+
+// A thread for CPU-heavy work (argon2id hashing) kept off the io threads.
+struct CpuContext {};
+using CpuPool = WorkQueue<CpuContext>;
+
+struct ApiContext {
+  const Config& config;
+  store::Store& store;
+  Metrics& metrics;
+  auth::SessionCache& sessions;
+  CpuPool& cpu;
+  WsHub& hub;
+  std::int64_t started_at_ms = 0;
+  std::atomic<bool> draining{false};
+};
+
+inline constexpr const char* kSessionCookie = "hotline_session";
+
+class Api {
+ public:
+  explicit Api(ApiContext& context);
+
+  boost::asio::awaitable<HttpResponse> handle(HttpRequest request);
+
+  // The principal behind a bearer token, session cookie or (for /ws only)
+  // access_token query parameter; nullopt when none is valid.
+  boost::asio::awaitable<std::optional<auth::Principal>> authenticate(const HttpRequest& request,
+                                                                      bool allow_query_token);
+
+  // JSON-RPC over the WebSocket: one request in, one response out (or none
+  // for a notification).
+  boost::asio::awaitable<std::optional<std::string>> handle_rpc(const auth::Principal& principal,
+                                                                const std::string& remote_ip, const std::string& text);
+
+  const Router& router() const { return router_; }
+  ApiContext& context() { return context_; }
+
+ private:
+  boost::asio::awaitable<HttpResponse> dispatch(HttpRequest& request, const Route& route);
+
+  ApiContext& context_;
+  Router router_;
+};
+
+// Registration of each area's routes (src/api/routes_*.cpp).
+void add_system_routes(Router& router, Api& api);
+void add_auth_routes(Router& router, Api& api);
+void add_user_routes(Router& router, Api& api);
+
+}  // namespace hotline::api

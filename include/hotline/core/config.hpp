@@ -1,0 +1,85 @@
+#pragma once
+// hotlined's configuration: config/hotlined.json (JSON with comments) over the
+// built-in defaults. Every key is documented in docs/configuration.md.
+#include <cstdint>
+#include <filesystem>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "hotline/core/net.hpp"
+
+namespace hotline {
+
+struct TlsConfig {
+  bool enabled = false;
+  std::string certificate;  // PEM file
+  std::string private_key;  // PEM file
+};
+
+struct HttpConfig {
+  Endpoint listen{"127.0.0.1", 8080};
+  std::string static_dir = "web/dist";
+  std::size_t max_body_bytes = 1 << 20;
+  unsigned request_timeout_seconds = 30;
+  unsigned threads = 0;  // 0: one per core
+  std::vector<Cidr> metrics_allow = {*Cidr::parse("127.0.0.0/8"), *Cidr::parse("::1/128")};
+  TlsConfig tls;
+};
+
+struct WebSocketConfig {
+  std::size_t send_queue_messages = 256;
+  std::size_t send_queue_bytes = 4 << 20;
+  std::size_t max_message_bytes = 64 << 10;
+  unsigned ping_interval_seconds = 20;
+  std::size_t max_connections = 10000;
+};
+
+struct AuthConfig {
+  unsigned session_ttl_seconds = 12 * 3600;
+  unsigned lockout_threshold = 5;
+  unsigned lockout_seconds = 15 * 60;
+  unsigned password_min_length = 8;
+};
+
+struct StoreConfig {
+  unsigned readers = 2;
+  unsigned busy_timeout_ms = 5000;
+};
+
+struct LogConfig {
+  std::string level = "info";
+  std::string file = "log/hotlined.log";  // relative to data_dir
+  unsigned max_size_mb = 10;
+  unsigned max_files = 5;
+  bool console = true;
+};
+
+struct Config {
+  std::filesystem::path data_dir = "var";
+  HttpConfig http;
+  WebSocketConfig websocket;
+  AuthConfig auth;
+  StoreConfig store;
+  LogConfig log;
+
+  std::filesystem::path database_path() const { return data_dir / "hotline.db"; }
+  std::filesystem::path log_path() const;
+};
+
+// Every problem found, each "key.path: reason", so that one run shows them all.
+class ConfigError : public std::runtime_error {
+ public:
+  explicit ConfigError(std::vector<std::string> problems);
+  const std::vector<std::string>& problems() const noexcept { return problems_; }
+
+ private:
+  std::vector<std::string> problems_;
+};
+
+// Parses JSON text (comments allowed) over the defaults. Throws ConfigError.
+Config parse_config(const std::string& text, const std::string& source_name);
+// Reads a file; a missing file is an error.
+Config load_config_file(const std::filesystem::path& path);
+
+}  // namespace hotline

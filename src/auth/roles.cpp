@@ -1,0 +1,83 @@
+#include "hotline/auth/roles.hpp"
+
+namespace hotline::auth {
+
+std::string_view to_string(Role role) {
+  switch (role) {
+    case Role::agent:
+      return "agent";
+    case Role::supervisor:
+      return "supervisor";
+    case Role::entry_clerk:
+      return "entry_clerk";
+    case Role::department_staff:
+      return "department_staff";
+    case Role::admin:
+      return "admin";
+    case Role::auditor:
+      return "auditor";
+  }
+  return "agent";
+}
+
+std::optional<Role> parse_role(std::string_view text) {
+  for (Role r : kAllRoles) {
+    if (to_string(r) == text) return r;
+  }
+  return std::nullopt;
+}
+
+std::string_view to_string(Permission permission) {
+  switch (permission) {
+    case Permission::public_access:
+      return "public";
+    case Permission::authenticated:
+      return "authenticated";
+    case Permission::users_read:
+      return "users.read";
+    case Permission::users_manage:
+      return "users.manage";
+    case Permission::departments_read:
+      return "departments.read";
+    case Permission::departments_manage:
+      return "departments.manage";
+    case Permission::audit_read:
+      return "audit.read";
+    case Permission::notices_broadcast:
+      return "notices.broadcast";
+    case Permission::system_read:
+      return "system.read";
+  }
+  return "unknown";
+}
+
+bool role_has(Role role, Permission permission) {
+  switch (permission) {
+    case Permission::public_access:
+    case Permission::authenticated:
+    case Permission::departments_read:
+      return true;
+    case Permission::users_read:
+      return role == Role::admin || role == Role::supervisor || role == Role::auditor;
+    case Permission::users_manage:
+    case Permission::departments_manage:
+      return role == Role::admin;
+    case Permission::audit_read:
+      return role == Role::admin || role == Role::auditor;
+    case Permission::notices_broadcast:
+      return role == Role::admin || role == Role::supervisor;
+    case Permission::system_read:
+      return role == Role::admin || role == Role::supervisor || role == Role::auditor;
+  }
+  return false;
+}
+
+bool roles_have(const std::set<Role>& roles, Permission permission) {
+  if (permission == Permission::public_access || permission == Permission::authenticated) return true;
+  for (Role r : roles) {
+    if (role_has(r, permission)) return true;
+  }
+  return false;
+}
+
+}  // namespace hotline::auth

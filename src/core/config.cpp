@@ -1,0 +1,216 @@
+#include "hotline/core/config.hpp"
+
+#include <fstream>
+#include <functional>
+#include <limits>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <set>
+#include <sstream>
+
+namespace hotline {
+namespace {
+
+using nlohmann::json;
+
+std::string join_problems(const std::vector<std::string>& problems) {
+  std::string out;
+  for (const auto& p : problems) {
+    if (!out.empty()) out += "\n";
+    out += p;
+  }
+  return out;
+}
+
+// Walks one JSON object, reading known keys into fields and recording every
+// problem with its full key path. Keys never read are reported as unknown.
+class ObjectReader {
+ public:
+  ObjectReader(const json& object, std::string path, std::vector<std::string>& problems)
+      : object_(object), path_(std::move(path)), problems_(problems) {}
+
+  ~ObjectReader() {
+    if (!object_.is_object()) return;
+    for (auto it = object_.begin(); it != object_.end(); ++it) {
+      if (!seen_.count(it.key())) problems_.push_back(key_path(it.key()) + ": unknown key");
+    }
+  }
+
+  void string(const char* key, std::string& out) {
+    if (const json* v = find(key)) {
+      if (v->is_string())
+        out = v->get<std::string>();
+      else
+        bad(key, "expected a string");
+    }
+  }
+
+  void boolean(const char* key, bool& out) {
+    if (const json* v = find(key)) {
+      if (v->is_boolean())
+        out = v->get<bool>();
+      else
+        bad(key, "expected true or false");
+    }
+  }
+
+  template <class Int>
+  void integer(const char* key, Int& out, long long min, long long max) {
+    if (const json* v = find(key)) {
+      if (!v->is_number_integer()) return bad(key, "expected an integer");
+      long long n = v->get<long long>();
+      if (n < min || n > max) {
+        return bad(key, "must be between " + std::to_string(min) + " and " + std::to_string(max) + ", got " +
+                            std::to_string(n));
+      }
+      out = static_cast<Int>(n);
+    }
+  }
+
+  void one_of(const char* key, std::string& out, const std::set<std::string>& allowed) {
+    std::string value = out;
+    string(key, value);
+    if (!allowed.count(value)) {
+      std::string list;
+      for (const auto& a : allowed) list += (list.empty() ? "" : ", ") + a;
+      return bad(key, "must be one of " + list + ", got \"" + value + "\"");
+    }
+    out = value;
+  }
+
+  void endpoint(const char* key, Endpoint& out) {
+    std::string text;
+    if (!find(key)) return;
+    string(key, text);
+    if (text.empty()) return;
+    auto parsed = Endpoint::parse(text);
+    if (!parsed) return bad(key, "expected \"address:port\" with a numeric IP address, got \"" + text + "\"");
+    out = *parsed;
+  }
+
+  void cidr_list(const char* key, std::vector<Cidr>& out) {
+    const json* v = find(key);
+    if (!v) return;
+    if (!v->is_array()) return bad(key, "expected an array of networks such as \"127.0.0.0/8\"");
+    std::vector<Cidr> parsed;
+    for (std::size_t i = 0; i < v->size(); ++i) {
+      const json& item = (*v)[i];
+      auto c = item.is_string() ? Cidr::parse(item.get<std::string>()) : std::nullopt;
+      if (!c) {
+        problems_.push_back(key_path(key) + "[" + std::to_string(i) + "]: expected a network such as \"10.0.0.0/8\"");
+        continue;
+      }
+      parsed.push_back(*c);
+    }
+    out = std::move(parsed);
+  }
+
+  void object(const char* key, const std::function<void(ObjectReader&)>& read) {
+    const json* v = find(key);
+    if (!v) return;
+    if (!v->is_object()) return bad(key, "expected an object");
+    ObjectReader child(*v, key_path(key), problems_);
+    read(child);
+  }
+
+  void bad(const char* key, const std::string& reason) { problems_.push_back(key_path(key) + ": " + reason); }
+
+ private:
+  const json* find(const char* key) {
+    seen_.insert(key);
+    auto it = object_.find(key);
+    if (it == object_.end() || it->is_null()) return nullptr;
+    return &*it;
+  }
+  std::string key_path(const std::string& key) const { return path_.empty() ? key : path_ + "." + key; }
+
+  const json& object_;
+  std::string path_;
+  std::vector<std::string>& problems_;
+  std::set<std::string> seen_;
+};
+
+}  // namespace
+
+ConfigError::ConfigError(std::vector<std::string> problems)
+    : std::runtime_error(join_problems(problems)), problems_(std::move(problems)) {}
+
+std::filesystem::path Config::log_path() const {
+  std::filesystem::path p = log.file;
+  return p.is_absolute() ? p : data_dir / p;
+}
+
+Config parse_config(const std::string& text, const std::string& source_name) {
+  json root;
+  try {
+    root = json::parse(text, nullptr, true, /*ignore_comments=*/true);
+  } catch (const json::parse_error& e) {
+    throw ConfigError({source_name + ": not valid JSON: " + e.what()});
+  }
+  if (!root.is_object()) throw ConfigError({source_name + ": the top level must be a JSON object"});
+
+  Config c;
+  std::vector<std::string> problems;
+  {
+    ObjectReader r(root, "", problems);
+    std::string data_dir = c.data_dir.string();
+    r.string("data_dir", data_dir);
+    if (data_dir.empty()) r.bad("data_dir", "must not be empty");
+    c.data_dir = data_dir;
+    r.object("http", [&](ObjectReader& h) {
+      h.endpoint("listen", c.http.listen);
+      h.string("static_dir", c.http.static_dir);
+      h.integer("max_body_bytes", c.http.max_body_bytes, 1024, 1LL << 30);
+      h.integer("request_timeout_seconds", c.http.request_timeout_seconds, 1, 3600);
+      h.integer("threads", c.http.threads, 0, 256);
+      h.cidr_list("metrics_allow", c.http.metrics_allow);
+      h.object("tls", [&](ObjectReader& t) {
+        t.boolean("enabled", c.http.tls.enabled);
+        t.string("certificate", c.http.tls.certificate);
+        t.string("private_key", c.http.tls.private_key);
+        if (c.http.tls.enabled && (c.http.tls.certificate.empty() || c.http.tls.private_key.empty())) {
+          t.bad("enabled", "TLS needs both http.tls.certificate and http.tls.private_key");
+        }
+      });
+    });
+    r.object("websocket", [&](ObjectReader& w) {
+      w.integer("send_queue_messages", c.websocket.send_queue_messages, 1, 1000000);
+      w.integer("send_queue_bytes", c.websocket.send_queue_bytes, 1024, 1LL << 30);
+      w.integer("max_message_bytes", c.websocket.max_message_bytes, 256, 16 << 20);
+      w.integer("ping_interval_seconds", c.websocket.ping_interval_seconds, 1, 3600);
+      w.integer("max_connections", c.websocket.max_connections, 1, 1000000);
+    });
+    r.object("auth", [&](ObjectReader& a) {
+      a.integer("session_ttl_seconds", c.auth.session_ttl_seconds, 1, 30 * 86400);
+      a.integer("lockout_threshold", c.auth.lockout_threshold, 1, 100);
+      a.integer("lockout_seconds", c.auth.lockout_seconds, 1, 86400);
+      a.integer("password_min_length", c.auth.password_min_length, 6, 128);
+    });
+    r.object("store", [&](ObjectReader& s) {
+      s.integer("readers", c.store.readers, 1, 64);
+      s.integer("busy_timeout_ms", c.store.busy_timeout_ms, 0, 600000);
+    });
+    r.object("log", [&](ObjectReader& l) {
+      l.one_of("level", c.log.level, {"trace", "debug", "info", "warn", "error", "critical", "off"});
+      l.string("file", c.log.file);
+      l.integer("max_size_mb", c.log.max_size_mb, 1, 10240);
+      l.integer("max_files", c.log.max_files, 1, 1000);
+      l.boolean("console", c.log.console);
+    });
+  }
+  if (!problems.empty()) {
+    for (auto& p : problems) p = source_name + ": " + p;
+    throw ConfigError(std::move(problems));
+  }
+  return c;
+}
+
+Config load_config_file(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw ConfigError({path.string() + ": cannot read the file"});
+  std::ostringstream text;
+  text << in.rdbuf();
+  return parse_config(text.str(), path.string());
+}
+
+}  // namespace hotline

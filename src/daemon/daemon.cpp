@@ -1,0 +1,185 @@
+#include "daemon.hpp"
+
+#include <fcntl.h>
+#include <spdlog/spdlog.h>
+#include <sys/resource.h>
+#include <systemd/sd-daemon.h>
+#include <unistd.h>
+
+#include <boost/asio/bind_executor.hpp>
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <csignal>
+#include <cstdlib>
+#include <functional>
+#include <thread>
+
+#include "hotline/api/api.hpp"
+#include "hotline/api/server.hpp"
+#include "hotline/api/ws_hub.hpp"
+#include "hotline/auth/audit.hpp"
+#include "hotline/auth/crypto.hpp"
+#include "hotline/auth/sessions.hpp"
+#include "hotline/auth/users.hpp"
+#include "hotline/core/clock.hpp"
+#include "hotline/core/error.hpp"
+#include "hotline/core/version.hpp"
+#include "hotline/store/backup.hpp"
+#include "hotline/store/store.hpp"
+
+namespace hotline {
+namespace {
+
+namespace asio = boost::asio;
+
+constexpr auto kDrainLimit = std::chrono::seconds(10);
+constexpr auto kSessionPurgeInterval = std::chrono::minutes(10);
+
+// Thousands of consoles and phones each hold a socket.
+void raise_file_limit() {
+  rlimit limit{};
+  if (getrlimit(RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur < limit.rlim_max) {
+    limit.rlim_cur = limit.rlim_max;
+    setrlimit(RLIMIT_NOFILE, &limit);
+  }
+}
+
+void write_secret_file(const std::filesystem::path& path, const std::string& content) {
+  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  if (fd < 0) throw Error(Errc::unavailable, "cannot write " + path.string());
+  bool ok = ::write(fd, content.data(), content.size()) == static_cast<ssize_t>(content.size());
+  ::fchmod(fd, 0600);
+  ::close(fd);
+  if (!ok) throw Error(Errc::unavailable, "cannot write " + path.string());
+}
+
+// A repeating timer on the io_context; the pending wait owns it, so it lives
+// until the io_context stops.
+class Ticker : public std::enable_shared_from_this<Ticker> {
+ public:
+  Ticker(asio::io_context& io, std::chrono::milliseconds period, std::function<void()> tick)
+      : timer_(io), period_(period), tick_(std::move(tick)) {}
+  void arm() {
+    timer_.expires_after(period_);
+    timer_.async_wait([self = shared_from_this()](boost::system::error_code ec) {
+      if (ec) return;
+      self->tick_();
+      self->arm();
+    });
+  }
+
+ private:
+  asio::steady_timer timer_;
+  std::chrono::milliseconds period_;
+  std::function<void()> tick_;
+};
+
+void every(asio::io_context& io, std::chrono::milliseconds period, std::function<void()> tick) {
+  std::make_shared<Ticker>(io, period, std::move(tick))->arm();
+}
+
+}  // namespace
+
+void bootstrap_admin(const Config& config) {
+  store::Database db(config.database_path(), store::OpenMode::read_write,
+                     static_cast<int>(config.store.busy_timeout_ms));
+  if (auth::count_users(db) > 0) return;
+  const char* from_env = std::getenv("HOTLINE_ADMIN_PASSWORD");
+  std::string password = from_env && *from_env ? std::string(from_env) : auth::random_password();
+  auth::validate_password(password, config.auth.password_min_length);
+  auth::NewUser admin{
+      "admin", "系统管理员 Administrator", auth::hash_password(password), {auth::Role::admin}, std::nullopt, true};
+  store::in_transaction(db, [&] {
+    auto user = auth::insert_user(db, admin);
+    auth::append_audit(db,
+                       {std::nullopt, "system", "user.bootstrap", user.job_number,
+                        from_env && *from_env ? R"({"password_source":"env"})" : R"({"password_source":"file"})", ""});
+  });
+  if (from_env && *from_env) {
+    spdlog::info("event=auth.bootstrap user=admin password_source=HOTLINE_ADMIN_PASSWORD");
+  } else {
+    auto file = config.data_dir / "initial-admin-password";
+    write_secret_file(file, password + "\n");
+    spdlog::warn("event=auth.bootstrap user=admin password_file={} note=\"read it, log in, change it\"", file.string());
+  }
+}
+
+int run_daemon(const Config& config) {
+  std::filesystem::create_directories(config.data_dir);
+  store::DataDirLock lock(config.data_dir / "hotlined.lock");
+  raise_file_limit();
+  std::signal(SIGPIPE, SIG_IGN);
+  auth::init_crypto();
+
+  Metrics metrics;
+  store::Store store(config.database_path(), config.store, metrics);
+  bootstrap_admin(config);
+  auth::SessionCache sessions;
+  api::CpuPool cpu("cpu", std::max(1u, std::thread::hardware_concurrency()),
+                   [] { return std::make_unique<api::CpuContext>(); });
+  api::WsHub hub(metrics);
+  api::ApiContext context{config, store, metrics, sessions, cpu, hub, now_ms()};
+  api::Api api(context);
+  metrics.gauge_fn("hotline_sessions_cached", "Login sessions held in memory.",
+                   [&sessions] { return static_cast<double>(sessions.size()); });
+
+  asio::io_context io;
+  auto work = asio::make_work_guard(io);
+  api::Server server(io, api);
+  server.start();
+
+  asio::signal_set signals(io, SIGINT, SIGTERM);
+  signals.async_wait([&](boost::system::error_code ec, int signal_number) {
+    if (ec) return;
+    spdlog::info("event=daemon.stopping signal={}", signal_number);
+    sd_notify(0, "STOPPING=1");
+    server.begin_shutdown();
+    auto deadline = std::chrono::steady_clock::now() + kDrainLimit;
+    every(io, std::chrono::milliseconds(20), [&, deadline] {
+      bool drained = server.in_flight() == 0 && hub.size() == 0;
+      if (!drained && std::chrono::steady_clock::now() < deadline) return;
+      if (!drained)
+        spdlog::warn("event=daemon.drain_timeout in_flight={} websockets={}", server.in_flight(), hub.size());
+      work.reset();
+      io.stop();
+    });
+  });
+
+  std::uint64_t watchdog_usec = 0;
+  if (sd_watchdog_enabled(0, &watchdog_usec) > 0) {
+    // Sent from an io thread: a stuck event loop stops the pings and systemd restarts us.
+    every(io, std::chrono::milliseconds(watchdog_usec / 2000), [] { sd_notify(0, "WATCHDOG=1"); });
+  }
+  every(io, kSessionPurgeInterval, [&store, &io] {
+    store.write([](store::Database& db) { return auth::purge_expired_sessions(db); },
+                asio::bind_executor(io, [](std::exception_ptr e, int purged) {
+                  if (e) return spdlog::warn("event=auth.session_purge_failed");
+                  if (purged) spdlog::info("event=auth.sessions_purged count={}", purged);
+                }));
+  });
+
+  unsigned threads = config.http.threads ? config.http.threads : std::max(1u, std::thread::hardware_concurrency());
+  std::vector<std::thread> pool;
+  for (unsigned i = 0; i < threads; ++i) {
+    pool.emplace_back([&io, i] {
+      std::string name = "io-" + std::to_string(i);
+      pthread_setname_np(pthread_self(), name.c_str());
+      io.run();
+    });
+  }
+  sd_notifyf(0, "READY=1\nSTATUS=serving on %s\nMAINPID=%lu", server.local_endpoint().to_string().c_str(),
+             static_cast<unsigned long>(getpid()));
+  spdlog::info("event=daemon.ready version={} http={} data_dir={} io_threads={}", version(),
+               server.local_endpoint().to_string(), config.data_dir.string(), threads);
+  for (auto& t : pool) t.join();
+
+  cpu.stop();
+  store.stop();
+  spdlog::info("event=daemon.stopped");
+  spdlog::default_logger()->flush();
+  return 0;
+}
+
+}  // namespace hotline

@@ -1,0 +1,158 @@
+// hotlined: the Hotline 12345 daemon and its maintenance commands.
+#include <spdlog/spdlog.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <iostream>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "daemon.hpp"
+#include "hotline/core/config.hpp"
+#include "hotline/core/error.hpp"
+#include "hotline/core/logging.hpp"
+#include "hotline/core/version.hpp"
+#include "hotline/store/backup.hpp"
+#include "hotline/store/migrations.hpp"
+
+namespace {
+
+constexpr const char* kDefaultConfig = "config/hotlined.json";
+
+constexpr const char* kUsage = R"(usage: hotlined [--config FILE] [--data-dir DIR] [COMMAND [ARGS]]
+
+Commands:
+  (none)          run the daemon in the foreground until SIGTERM/SIGINT
+  check-config    validate the configuration and exit (0 when valid)
+  backup FILE     write an online backup of the database to FILE
+  restore FILE    replace the database with FILE (the daemon must be stopped)
+  version         print the version
+
+Options:
+  --config FILE   configuration file (default: config/hotlined.json when it
+                  exists, else the built-in defaults)
+  --data-dir DIR  where the database, logs and recordings live (overrides data_dir)
+)";
+
+struct Arguments {
+  std::optional<std::string> config_file;
+  std::optional<std::string> data_dir;
+  std::string command;
+  std::vector<std::string> operands;
+};
+
+// Exit codes: 0 ok, 1 runtime failure, 2 usage or configuration error.
+Arguments parse_arguments(int argc, char** argv) {
+  Arguments a;
+  for (int i = 1; i < argc; ++i) {
+    std::string arg = argv[i];
+    auto value = [&](const char* name) {
+      if (i + 1 >= argc) throw std::invalid_argument(std::string(name) + " needs a value");
+      return std::string(argv[++i]);
+    };
+    if (arg == "--config") {
+      a.config_file = value("--config");
+    } else if (arg.rfind("--config=", 0) == 0) {
+      a.config_file = arg.substr(9);
+    } else if (arg == "--data-dir") {
+      a.data_dir = value("--data-dir");
+    } else if (arg.rfind("--data-dir=", 0) == 0) {
+      a.data_dir = arg.substr(11);
+    } else if (arg == "-h" || arg == "--help") {
+      a.command = "help";
+    } else if (arg == "--version") {
+      a.command = "version";
+    } else if (!arg.empty() && arg[0] == '-') {
+      throw std::invalid_argument("unknown option " + arg);
+    } else if (a.command.empty()) {
+      a.command = arg;
+    } else {
+      a.operands.push_back(arg);
+    }
+  }
+  return a;
+}
+
+hotline::Config load(const Arguments& a) {
+  hotline::Config config;
+  if (a.config_file) {
+    config = hotline::load_config_file(*a.config_file);
+  } else if (std::filesystem::exists(kDefaultConfig)) {
+    config = hotline::load_config_file(kDefaultConfig);
+  }
+  if (a.data_dir) config.data_dir = *a.data_dir;
+  return config;
+}
+
+void need_operands(const Arguments& a, std::size_t n, const char* usage) {
+  if (a.operands.size() != n) throw std::invalid_argument(std::string("usage: hotlined ") + usage);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  hotline::init_logging(hotline::LogConfig{}, {}, false);
+  Arguments args;
+  try {
+    args = parse_arguments(argc, argv);
+  } catch (const std::invalid_argument& e) {
+    std::cerr << "hotlined: " << e.what() << "\n\n" << kUsage;
+    return 2;
+  }
+  if (args.command == "help") {
+    std::cout << kUsage;
+    return 0;
+  }
+  if (args.command == "version") {
+    std::cout << "hotlined " << hotline::version() << " (" << hotline::build_type() << ", schema "
+              << hotline::store::latest_schema_version() << ")\n";
+    return 0;
+  }
+  hotline::Config config;
+  try {
+    config = load(args);
+  } catch (const hotline::ConfigError& e) {
+    std::cerr << "hotlined: configuration error:\n";
+    for (const auto& p : e.problems()) std::cerr << "  " << p << "\n";
+    return 2;
+  }
+
+  try {
+    if (args.command == "check-config") {
+      need_operands(args, 0, "check-config");
+      std::cout << "configuration OK\n";
+      return 0;
+    }
+    if (args.command == "backup") {
+      need_operands(args, 1, "backup FILE");
+      hotline::store::backup_database(config.database_path(), args.operands[0]);
+      std::cout << "backup written to " << args.operands[0] << "\n";
+      return 0;
+    }
+    if (args.command == "restore") {
+      need_operands(args, 1, "restore FILE");
+      hotline::store::restore_database(args.operands[0], config.database_path(), config.data_dir / "hotlined.lock");
+      std::cout << "restored " << config.database_path().string() << " from " << args.operands[0] << "\n";
+      return 0;
+    }
+    if (!args.command.empty() && args.command != "run") {
+      std::cerr << "hotlined: unknown command " << args.command << "\n\n" << kUsage;
+      return 2;
+    }
+    std::filesystem::create_directories(config.data_dir);
+    hotline::init_logging(config.log, config.log_path(), true);
+    return hotline::run_daemon(config);
+  } catch (const std::invalid_argument& e) {
+    std::cerr << "hotlined: " << e.what() << "\n";
+    return 2;
+  } catch (const hotline::Error& e) {
+    spdlog::critical("event=daemon.failed code={} error=\"{}\"", hotline::to_string(e.code()), e.what());
+    std::cerr << "hotlined: " << e.what() << "\n";
+    return 1;
+  } catch (const std::exception& e) {
+    spdlog::critical("event=daemon.failed error=\"{}\"", e.what());
+    std::cerr << "hotlined: " << e.what() << "\n";
+    return 1;
+  }
+}
