@@ -5,7 +5,7 @@
 
 namespace hotline {
 
-// "13812345678" -> "138****5678"; short numbers keep only their last digit.
+// "13812345678" -> "138****5678"; numbers under 8 digits keep only their last two.
 std::string mask_phone(std::string_view number);
 
 }  // namespace hotline
