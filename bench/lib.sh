@@ -47,7 +47,8 @@ build_release() {
   if [[ ! -f $BUILD_DIR/build.ninja ]]; then
     cmake -S "$ROOT" -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=Release -DHOTLINE_TESTS=OFF >/dev/null
   fi
-  ninja -C "$BUILD_DIR" -j "${JOBS:-1}" hotlined >/dev/null || die "building hotlined failed"
+  ninja -C "$BUILD_DIR" -j "${JOBS:-1}" hotlined >"$WORK/build.log" 2>&1 ||
+    { tail -n 30 "$WORK/build.log" >&2; die "building hotlined failed"; }
   HOTLINED=$BUILD_DIR/src/hotlined
 }
 

@@ -1,5 +1,6 @@
 #pragma once
 // Helpers for reading JSON request bodies with errors that name the field.
+#include <charconv>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
@@ -63,10 +64,13 @@ inline std::int64_t id_param(const HttpRequest& request, const char* name = "id"
 inline std::optional<std::int64_t> int_query(const HttpRequest& request, const char* name) {
   auto it = request.query.find(name);
   if (it == request.query.end() || it->second.empty()) return std::nullopt;
-  if (it->second.size() > 18 || it->second.find_first_not_of("-0123456789") != std::string::npos) {
+  std::int64_t value = 0;
+  const auto& text = it->second;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (ec != std::errc() || end != text.data() + text.size()) {
     throw Error(Errc::invalid_argument, std::string(name) + ": must be an integer");
   }
-  return std::stoll(it->second);
+  return value;
 }
 
 inline std::optional<std::string> string_query(const HttpRequest& request, const char* name) {

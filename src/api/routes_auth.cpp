@@ -149,6 +149,8 @@ void add_auth_routes(Router& router, Api& api) {
                };
                co_await ctx.store.write(std::move(job5), use_awaitable);
                ctx.sessions.erase(principal.token_digest);
+               ctx.hub.close_sessions_where(
+                   [&](const auth::Principal& p) { return p.token_digest == principal.token_digest; });
                auto response = HttpResponse::json(200, {{"ok", true}});
                response.headers.emplace_back("Set-Cookie", session_cookie(ctx, "", 0));
                co_return response;
@@ -177,13 +179,33 @@ void add_auth_routes(Router& router, Api& api) {
           return auth::password_hash_of(db, id).value_or("");
         };
         auto hash = co_await ctx.store.read(std::move(job7), use_awaitable);
-        auto task2 = [hash, current, next](CpuContext&) {
-          if (!auth::verify_password(hash, current)) {
-            throw Error(Errc::forbidden, "current_password: wrong password");
-          }
+        auto check_and_hash = [hash, current, next](CpuContext&) -> std::optional<std::string> {
+          if (!auth::verify_password(hash, current)) return std::nullopt;
           return auth::hash_password(next);
         };
-        auto new_hash = co_await run_on(ctx.cpu, std::move(task2), use_awaitable);
+        auto checked = co_await run_on(ctx.cpu, std::move(check_and_hash), use_awaitable);
+        if (!checked) {
+          // A wrong current password counts like a failed login, so a stolen
+          // session cannot be used to guess the password without limit.
+          auto failure =
+              audit_by(principal, "auth.password_change_failed", principal.job_number, nullptr, request.remote_ip);
+          auto threshold = ctx.config.auth.lockout_threshold;
+          std::int64_t lockout_ms = std::int64_t{ctx.config.auth.lockout_seconds} * 1000;
+          auto count_failure = [principal, failure, threshold, lockout_ms](store::Database& db) {
+            auth::append_audit(db, failure);
+            bool locked = auth::record_login_failure(db, principal.user_id, threshold, lockout_ms);
+            if (locked) auth::delete_user_sessions(db, principal.user_id);
+            return locked;
+          };
+          bool locked = co_await ctx.store.write(std::move(count_failure), use_awaitable);
+          if (locked) {
+            ctx.sessions.erase_user(principal.user_id);
+            ctx.hub.close_sessions_where([&](const auth::Principal& p) { return p.user_id == principal.user_id; });
+            throw Error(Errc::locked, "账号已锁定 / too many failures, account locked");
+          }
+          throw Error(Errc::forbidden, "current_password: wrong password");
+        }
+        auto new_hash = *checked;
         auto entry = audit_by(principal, "auth.password_changed", principal.job_number, nullptr, request.remote_ip);
         auto job8 = [principal, new_hash, entry](store::Database& db) {
           auth::set_password_hash(db, principal.user_id, new_hash);
@@ -196,6 +218,9 @@ void add_auth_routes(Router& router, Api& api) {
         co_await ctx.store.write(std::move(job8), use_awaitable);
         ctx.sessions.erase_user(principal.user_id);
         ctx.sessions.put(principal);
+        ctx.hub.close_sessions_where([&](const auth::Principal& p) {
+          return p.user_id == principal.user_id && p.token_digest != principal.token_digest;
+        });
         co_return HttpResponse::json(200, {{"ok", true}});
       });
 }

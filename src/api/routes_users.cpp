@@ -124,7 +124,11 @@ void add_user_routes(Router& router, Api& api) {
                  return u;
                };
                auto updated = co_await ctx.store.write(std::move(job3), use_awaitable);
-               if (!updated.enabled || patch.roles || patch.department_id) ctx.sessions.erase_user(id);
+               // Cached sessions carry the name and roles: drop them, they reload on the next request.
+               ctx.sessions.erase_user(id);
+               if (!updated.enabled || patch.roles || patch.department_id) {
+                 ctx.hub.close_sessions_where([id](const auth::Principal& p) { return p.user_id == id; });
+               }
                co_return HttpResponse::json(200, user_view(updated));
              });
 
@@ -149,6 +153,7 @@ void add_user_routes(Router& router, Api& api) {
                };
                auto user = co_await ctx.store.write(std::move(job4), use_awaitable);
                ctx.sessions.erase_user(id);
+               ctx.hub.close_sessions_where([id](const auth::Principal& p) { return p.user_id == id; });
                co_return HttpResponse::json(200, user_view(user));
              });
 

@@ -96,7 +96,11 @@ awaitable<std::optional<std::string>> Api::handle_rpc(const auth::Principal& pri
       if (text_it == params.end() || !text_it->is_string())
         throw Error(Errc::invalid_argument, "text: required string");
       auto level_it = params.find("level");
-      std::string level = level_it != params.end() && level_it->is_string() ? level_it->get<std::string>() : "info";
+      std::string level = "info";
+      if (level_it != params.end() && !level_it->is_null()) {
+        if (!level_it->is_string()) throw Error(Errc::invalid_argument, "level: must be a string");
+        level = level_it->get<std::string>();
+      }
       auto delivered = co_await broadcast_notice(context_, principal, remote_ip, text_it->get<std::string>(), level);
       result = {{"delivered_to", delivered}};
     } else {

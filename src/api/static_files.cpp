@@ -30,6 +30,22 @@ std::string content_type_for(const std::filesystem::path& path) {
 
 }  // namespace
 
+bool is_safe_path(std::string_view path) {
+  // No escaping the root: the path is absolute, and no segment is "." or "..",
+  // whatever the percent-encoding was (the path arrives decoded).
+  if (path.empty() || path.front() != '/') return false;
+  if (path.find('\0') != std::string_view::npos || path.find('\\') != std::string_view::npos) return false;
+  std::size_t start = 1;
+  while (start <= path.size()) {
+    auto end = path.find('/', start);
+    if (end == std::string_view::npos) end = path.size();
+    auto segment = path.substr(start, end - start);
+    if (segment == ".." || segment == ".") return false;
+    start = end + 1;
+  }
+  return true;
+}
+
 bool is_static_request(const HttpRequest& request) {
   if (request.method != "GET" && request.method != "HEAD") return false;
   const std::string& p = request.path;
@@ -40,11 +56,7 @@ bool is_static_request(const HttpRequest& request) {
 HttpResponse serve_static(const std::string& root, const HttpRequest& request) {
   namespace fs = std::filesystem;
   std::string relative = request.path;
-  // No escaping the root: reject any '..' segment and NUL bytes outright.
-  if (relative.find('\0') != std::string::npos || relative.find("/../") != std::string::npos ||
-      relative.ends_with("/..") || relative.find('\\') != std::string::npos) {
-    return HttpResponse::error(400, "bad_request", "bad path");
-  }
+  if (!is_safe_path(relative)) return HttpResponse::error(400, "bad_request", "bad path");
   while (!relative.empty() && relative.front() == '/') relative.erase(0, 1);
   fs::path base(root);
   std::error_code ec;

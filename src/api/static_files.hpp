@@ -8,6 +8,8 @@
 
 namespace hotline::api {
 
+// Absolute, without "." or ".." segments, NUL bytes or backslashes.
+bool is_safe_path(std::string_view path);
 bool is_static_request(const HttpRequest& request);
 HttpResponse serve_static(const std::string& root, const HttpRequest& request);
 

@@ -50,7 +50,18 @@ std::size_t WsHub::send_to_user(std::int64_t user_id, const SharedText& message)
 }
 
 void WsHub::close_all() {
-  for (auto& c : snapshot()) c->close_going_away();
+  for (auto& c : snapshot()) c->close(1001, "server shutting down");
+}
+
+std::size_t WsHub::close_sessions_where(const std::function<bool(const auth::Principal&)>& ended) {
+  std::size_t n = 0;
+  for (auto& c : snapshot()) {
+    if (ended(c->principal())) {
+      c->close(1008, "session ended");
+      ++n;
+    }
+  }
+  return n;
 }
 
 std::size_t WsHub::size() const {

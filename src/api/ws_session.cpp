@@ -6,6 +6,7 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/redirect_error.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core/buffers_to_string.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
@@ -36,7 +37,8 @@ class WsSession final : public WsConnection, public std::enable_shared_from_this
         api_(api),
         limits_(api.context().config.websocket),
         principal_(std::move(principal)),
-        remote_ip_(std::move(remote_ip)) {}
+        remote_ip_(std::move(remote_ip)),
+        expiry_(ws_.get_executor()) {}
 
   void start(UpgradeRequest request) {
     asio::co_spawn(ws_.get_executor(), run(std::move(request), this->shared_from_this()), asio::detached);
@@ -48,12 +50,9 @@ class WsSession final : public WsConnection, public std::enable_shared_from_this
     });
   }
 
-  void close_going_away() override {
-    asio::post(ws_.get_executor(), [self = this->shared_from_this()] {
-      if (self->closed_ || self->closing_) return;
-      self->closing_ = true;
-      self->ws_.async_close(websocket::close_reason(websocket::close_code::going_away, "server shutting down"),
-                            asio::bind_executor(self->ws_.get_executor(), [self](beast::error_code) {}));
+  void close(std::uint16_t code, std::string reason) override {
+    asio::post(ws_.get_executor(), [self = this->shared_from_this(), code, reason = std::move(reason)] {
+      self->close_on_strand(code, reason);
     });
   }
 
@@ -68,12 +67,14 @@ class WsSession final : public WsConnection, public std::enable_shared_from_this
     timeout.keep_alive_pings = true;
     ws_.set_option(timeout);
     ws_.read_message_max(limits_.max_message_bytes);
+    ws_.auto_fragment(false);  // one frame per event: fewer writes for the fan-out
     ws_.set_option(websocket::stream_base::decorator(
         [](websocket::response_type& res) { res.set(beast::http::field::server, "hotlined"); }));
     beast::error_code ec;
     co_await ws_.async_accept(request, asio::redirect_error(use_awaitable, ec));
     if (ec) co_return;
     hub_id_ = api_.context().hub.add(self);
+    arm_session_expiry();
     spdlog::debug("event=ws.open user={} ip={}", principal_.job_number, remote_ip_);
     enqueue(std::make_shared<const std::string>(
         rpc_event("session.ready", {{"protocol", kWsProtocolVersion},
@@ -96,8 +97,26 @@ class WsSession final : public WsConnection, public std::enable_shared_from_this
       if (reply) enqueue(std::make_shared<const std::string>(std::move(*reply)));
     }
     closed_ = true;
+    expiry_.cancel();
     api_.context().hub.remove(hub_id_);
     spdlog::debug("event=ws.closed user={} reason=\"{}\"", principal_.job_number, ec.message());
+  }
+
+  void close_on_strand(std::uint16_t code, const std::string& reason) {
+    if (closed_ || closing_) return;
+    closing_ = true;
+    expiry_.cancel();
+    ws_.async_close(websocket::close_reason(static_cast<websocket::close_code>(code), reason),
+                    asio::bind_executor(ws_.get_executor(), [self = this->shared_from_this()](beast::error_code) {}));
+  }
+
+  // The connection lives no longer than the login session it was opened with.
+  void arm_session_expiry() {
+    auto left = std::chrono::milliseconds(std::max<std::int64_t>(0, principal_.expires_at - now_ms()));
+    expiry_.expires_after(left);
+    expiry_.async_wait(asio::bind_executor(ws_.get_executor(), [self = this->shared_from_this()](beast::error_code ec) {
+      if (!ec) self->close_on_strand(1008, "session expired");
+    }));
   }
 
   void enqueue(SharedText message) {
@@ -150,6 +169,7 @@ class WsSession final : public WsConnection, public std::enable_shared_from_this
   auth::Principal principal_;
   std::string remote_ip_;
   std::uint64_t hub_id_ = 0;
+  asio::steady_timer expiry_;
   std::deque<SharedText> queue_;
   std::size_t queued_bytes_ = 0;
   bool writing_ = false;

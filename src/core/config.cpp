@@ -80,9 +80,10 @@ class ObjectReader {
 
   void endpoint(const char* key, Endpoint& out) {
     std::string text;
-    if (!find(key)) return;
-    string(key, text);
-    if (text.empty()) return;
+    const json* v = find(key);
+    if (!v) return;
+    if (!v->is_string()) return bad(key, "expected a string such as \"127.0.0.1:8080\"");
+    text = v->get<std::string>();
     auto parsed = Endpoint::parse(text);
     if (!parsed) return bad(key, "expected \"address:port\" with a numeric IP address, got \"" + text + "\"");
     out = *parsed;
@@ -193,6 +194,7 @@ Config parse_config(const std::string& text, const std::string& source_name) {
     r.object("log", [&](ObjectReader& l) {
       l.one_of("level", c.log.level, {"trace", "debug", "info", "warn", "error", "critical", "off"});
       l.string("file", c.log.file);
+      if (c.log.file.empty()) l.bad("file", "must not be empty");
       l.integer("max_size_mb", c.log.max_size_mb, 1, 10240);
       l.integer("max_files", c.log.max_files, 1, 1000);
       l.boolean("console", c.log.console);

@@ -35,9 +35,12 @@ struct ProcessStats {
 
 ProcessStats read_process_stats() {
   ProcessStats s;
-  std::ifstream stat("/proc/self/stat");
   std::string line;
-  if (std::getline(stat, line)) {
+  {
+    std::ifstream stat("/proc/self/stat");
+    std::getline(stat, line);
+  }
+  if (!line.empty()) {
     // Fields after the parenthesised command name; utime is field 14.
     auto close = line.rfind(')');
     std::istringstream rest(line.substr(close + 2));

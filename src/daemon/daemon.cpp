@@ -35,6 +35,7 @@ namespace {
 namespace asio = boost::asio;
 
 constexpr auto kDrainLimit = std::chrono::seconds(10);
+constexpr auto kConsoleCloseGrace = std::chrono::seconds(1);
 constexpr auto kSessionPurgeInterval = std::chrono::minutes(10);
 
 // Thousands of consoles and phones each hold a socket.
@@ -136,9 +137,13 @@ int run_daemon(const Config& config) {
     spdlog::info("event=daemon.stopping signal={}", signal_number);
     sd_notify(0, "STOPPING=1");
     server.begin_shutdown();
-    auto deadline = std::chrono::steady_clock::now() + kDrainLimit;
-    every(io, std::chrono::milliseconds(20), [&, deadline] {
-      bool drained = server.in_flight() == 0 && hub.size() == 0;
+    auto started = std::chrono::steady_clock::now();
+    auto deadline = started + kDrainLimit;
+    every(io, std::chrono::milliseconds(20), [&, started, deadline] {
+      // Requests in flight finish; consoles get a second to answer the close
+      // frame, and one that does not answer is not waited for.
+      bool consoles_done = hub.size() == 0 || std::chrono::steady_clock::now() - started > kConsoleCloseGrace;
+      bool drained = server.in_flight() == 0 && consoles_done;
       if (!drained && std::chrono::steady_clock::now() < deadline) return;
       if (!drained)
         spdlog::warn("event=daemon.drain_timeout in_flight={} websockets={}", server.in_flight(), hub.size());

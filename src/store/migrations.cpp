@@ -10,9 +10,10 @@ namespace hotline::store {
 int latest_schema_version() { return migrations().empty() ? 0 : migrations().back().version; }
 
 int schema_version(Database& db) {
-  db.exec(
-      "CREATE TABLE IF NOT EXISTS schema_version ("
-      " version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)");
+  auto& exists = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_version'");
+  bool has_table = exists.step();
+  exists.run();
+  if (!has_table) return 0;
   auto& s = db.prepare("SELECT COALESCE(MAX(version), 0) FROM schema_version");
   s.step();
   int v = static_cast<int>(s.int64(0));
@@ -23,6 +24,9 @@ int schema_version(Database& db) {
 void migrate(Database& db, int target) {
   int latest = latest_schema_version();
   if (target < 0) target = latest;
+  db.exec(
+      "CREATE TABLE IF NOT EXISTS schema_version ("
+      " version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)");
   int current = schema_version(db);
   if (current > latest) {
     throw Error(Errc::conflict, "the database " + db.path().string() + " has schema version " +

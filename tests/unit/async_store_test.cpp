@@ -4,10 +4,10 @@
 
 #include <boost/asio/bind_executor.hpp>
 #include <boost/asio/co_spawn.hpp>
+#include <boost/asio/io_context.hpp>
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
-#include <boost/asio/io_context.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <filesystem>
 
@@ -82,7 +82,8 @@ TEST_F(Fixture, AFailingJobRollsBackAloneAndReportsItsError) {
     auto remaining = std::make_shared<int>(static_cast<int>(jobs.size()));
     auto done = std::make_shared<boost::asio::steady_timer>(executor, std::chrono::steady_clock::time_point::max());
     for (auto& job : jobs) {
-      store->write(std::move(job), boost::asio::bind_executor(executor, [&, remaining, done](std::exception_ptr e, auto) {
+      store->write(std::move(job),
+                   boost::asio::bind_executor(executor, [&, remaining, done](std::exception_ptr e, auto) {
                      (e ? failed : completed)++;
                      if (--*remaining == 0) done->cancel();
                    }));

@@ -17,8 +17,8 @@ TEST(Endpoint, ParsesV4AndV6) {
 }
 
 TEST(Endpoint, RejectsMalformed) {
-  for (const char* bad : {"", "127.0.0.1", "127.0.0.1:", ":80", "host:80", "127.0.0.1:70000", "127.0.0.1:8a",
-                          "::1:80", "[::1]80", "[::1]:"}) {
+  for (const char* bad : {"", "127.0.0.1", "127.0.0.1:", ":80", "host:80", "127.0.0.1:70000", "127.0.0.1:8a", "::1:80",
+                          "[::1]80", "[::1]:"}) {
     EXPECT_FALSE(Endpoint::parse(bad)) << bad;
   }
 }

@@ -33,15 +33,19 @@ void seed(Database& db, int version) {
   auto now = hotline::now_ms();
   switch (version) {
     case 1:
-      db.query("INSERT INTO users (job_number, display_name, password_hash, password_changed_at, created_at, updated_at) "
-               "VALUES ('1001', '张三', 'x', ?, ?, ?)", now, now, now).run();
+      db.query(
+            "INSERT INTO users (job_number, display_name, password_hash, password_changed_at, created_at, updated_at) "
+            "VALUES ('1001', '张三', 'x', ?, ?, ?)",
+            now, now, now)
+          .run();
       db.query("INSERT INTO user_roles (user_id, role) VALUES (1, 'agent')").run();
       db.query("INSERT INTO sessions (token_hash, user_id, created_at, expires_at) VALUES (x'01', 1, ?, ?)", now, now)
           .run();
       break;
     case 2:
       db.query("INSERT INTO audit_log (at, actor, action, prev_hash, hash) VALUES (?, 'admin', 'test', x'00', x'01')",
-               now).run();
+               now)
+          .run();
       break;
     case 3:
       db.query("INSERT INTO departments (code, name, created_at) VALUES ('water', '市水务局', ?)", now).run();
@@ -115,7 +119,8 @@ TEST(Migrations, RefusesADatabaseFromANewerVersion) {
   Database db(dir.path() / "new.db", OpenMode::read_write_create);
   migrate(db);
   db.query("INSERT INTO schema_version (version, name, applied_at) VALUES (?, 'future', 0)",
-           latest_schema_version() + 1).run();
+           latest_schema_version() + 1)
+      .run();
   try {
     migrate(db);
     FAIL() << "expected a refusal";

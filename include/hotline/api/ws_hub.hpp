@@ -4,6 +4,7 @@
 // pointer to it; every connection queues it on its own strand, bounded, so one
 // stuck browser never delays the others (see docs/websocket-protocol.md).
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -21,8 +22,9 @@ class WsConnection {
   virtual ~WsConnection() = default;
   // Thread-safe: posts to the connection's strand.
   virtual void send(SharedText message) = 0;
-  // Thread-safe: a clean close (code 1001 "going away") for shutdown.
-  virtual void close_going_away() = 0;
+  // Thread-safe: a clean close with a WebSocket close code (1001 going away at
+  // shutdown, 1008 when the login session behind the connection has ended).
+  virtual void close(std::uint16_t code, std::string reason) = 0;
   virtual const auth::Principal& principal() const = 0;
 };
 
@@ -36,6 +38,9 @@ class WsHub {
   std::size_t broadcast(const SharedText& message);
   std::size_t send_to_user(std::int64_t user_id, const SharedText& message);
   void close_all();
+  // Closes (1008) the connections whose login session ended: logout, a
+  // disabled user, changed roles, a reset password. Returns how many.
+  std::size_t close_sessions_where(const std::function<bool(const auth::Principal&)>& ended);
   std::size_t size() const;
 
   Counter& dropped_slow;  // connections cut because their send queue overflowed

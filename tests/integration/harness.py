@@ -1,0 +1,244 @@
+"""Test harness: the real hotlined on a free port with its own data dir, a
+plain HTTP client, and a small RFC 6455 WebSocket client (standard library
+only, so the tests need nothing from PyPI)."""
+import base64
+import http.client
+import json
+import os
+import signal
+import socket
+import sqlite3
+import struct
+import subprocess
+import tempfile
+import time
+import shutil
+import warnings
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+HOTLINED = os.environ.get("HOTLINED") or os.path.join(HERE, "..", "..", "build", "asan", "src", "hotlined")
+ADMIN_PASSWORD = "admin-pass-123"
+
+# Sockets left to the garbage collector in failure paths are not the subject here.
+warnings.simplefilter("ignore", ResourceWarning)
+
+
+def free_port():
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+class Daemon:
+    """One hotlined process. config is merged over a test default."""
+
+    def __init__(self, config=None, env=None, data_dir=None, admin_password=ADMIN_PASSWORD):
+        self.port = free_port()
+        self.root = tempfile.mkdtemp(prefix="hotline-it-")
+        self.data_dir = data_dir or os.path.join(self.root, "var")
+        self.config = {"http": {"listen": f"127.0.0.1:{self.port}"}, "log": {"console": False, "level": "info"}}
+        for key, value in (config or {}).items():
+            if isinstance(value, dict):
+                self.config.setdefault(key, {}).update(value)
+            else:
+                self.config[key] = value
+        self.config_path = os.path.join(self.root, "hotlined.json")
+        with open(self.config_path, "w") as f:
+            json.dump(self.config, f)
+        self.env = dict(os.environ)
+        if admin_password is not None:
+            self.env["HOTLINE_ADMIN_PASSWORD"] = admin_password
+        self.env.update(env or {})
+        self.proc = None
+
+    # -- process ---------------------------------------------------------
+    def start(self, timeout=60):
+        self.stderr = open(os.path.join(self.root, "stderr.log"), "ab")
+        self.proc = subprocess.Popen([HOTLINED, "--config", self.config_path, "--data-dir", self.data_dir],
+                                     env=self.env, stdout=self.stderr, stderr=self.stderr)
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"hotlined exited with {self.proc.returncode}:\n{self.log()}")
+            try:
+                status, _, _ = self.request("GET", "/healthz", timeout=2)
+                if status == 200:
+                    return self
+            except OSError:
+                pass
+            time.sleep(0.1)
+        raise RuntimeError("hotlined did not answer /healthz in time:\n" + self.log())
+
+    def stop(self, sig=signal.SIGTERM, timeout=30):
+        if not self.proc or self.proc.poll() is not None:
+            return self.proc.returncode if self.proc else None
+        self.proc.send_signal(sig)
+        try:
+            return self.proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+            raise AssertionError("hotlined did not stop in time:\n" + self.log())
+
+    def cleanup(self):
+        if self.proc and self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
+        if getattr(self, "stderr", None):
+            self.stderr.close()
+        shutil.rmtree(self.root, ignore_errors=True)
+
+    def log(self):
+        p = os.path.join(self.root, "stderr.log")
+        if not os.path.exists(p):
+            return ""
+        with open(p, errors="replace") as f:
+            return f.read()[-20000:]
+
+    def db(self):
+        """A read-only connection to the daemon's SQLite file."""
+        return sqlite3.connect(f"file:{os.path.join(self.data_dir, 'hotline.db')}?mode=ro", uri=True)
+
+    # -- HTTP ------------------------------------------------------------
+    def request(self, method, path, body=None, token=None, headers=None, timeout=30, raw_body=None):
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=timeout)
+        h = dict(headers or {})
+        data = raw_body
+        if body is not None:
+            data = json.dumps(body).encode()
+            h.setdefault("Content-Type", "application/json")
+        if token:
+            h["Authorization"] = f"Bearer {token}"
+        conn.request(method, path, body=data, headers=h)
+        resp = conn.getresponse()
+        payload = resp.read()
+        conn.close()
+        ctype = resp.getheader("Content-Type", "")
+        value = payload
+        if "json" in ctype and payload:
+            value = json.loads(payload)
+        return resp.status, value, dict(resp.getheaders())
+
+    def login(self, job_number, password):
+        status, body, _ = self.request("POST", "/api/v1/auth/login", {"job_number": job_number, "password": password})
+        assert status == 200, (status, body)
+        return body["token"]
+
+    def admin(self):
+        """A fresh admin session (tests may shorten the session lifetime)."""
+        return self.login("admin", ADMIN_PASSWORD)
+
+    def create_user(self, job_number, roles, password="secret-pass-1", department_id=None):
+        body = {"job_number": job_number, "display_name": f"用户{job_number}", "password": password, "roles": roles}
+        if department_id is not None:
+            body["department_id"] = department_id
+        status, user, _ = self.request("POST", "/api/v1/users", body, token=self.admin())
+        assert status == 201, (status, user)
+        return user
+
+    def ws(self, token=None, **kwargs):
+        return WsClient(self.port, token=token, **kwargs)
+
+
+class WsClosed(Exception):
+    pass
+
+
+class WsClient:
+    """A minimal RFC 6455 client: text frames, masking, ping replies."""
+
+    def __init__(self, port, token=None, path="/ws", rcvbuf=None, headers=None, timeout=10):
+        self.sock = socket.socket()
+        if rcvbuf:
+            self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, rcvbuf)
+        self.sock.settimeout(timeout)
+        self.sock.connect(("127.0.0.1", port))
+        key = base64.b64encode(os.urandom(16)).decode()
+        target = path + (f"?access_token={token}" if token else "")
+        lines = [f"GET {target} HTTP/1.1", f"Host: 127.0.0.1:{port}", "Upgrade: websocket", "Connection: Upgrade",
+                 f"Sec-WebSocket-Key: {key}", "Sec-WebSocket-Version: 13"]
+        lines += [f"{k}: {v}" for k, v in (headers or {}).items()]
+        self.sock.sendall(("\r\n".join(lines) + "\r\n\r\n").encode())
+        self.buffer = b""
+        while b"\r\n\r\n" not in self.buffer:
+            chunk = self.sock.recv(4096)
+            if not chunk:
+                break
+            self.buffer += chunk
+        head, _, self.buffer = self.buffer.partition(b"\r\n\r\n")
+        self.status = int(head.split(b" ")[1]) if head else 0
+        self.response_head = head.decode(errors="replace")
+
+    def _read_exact(self, n):
+        while len(self.buffer) < n:
+            chunk = self.sock.recv(max(65536, n - len(self.buffer)))
+            if not chunk:
+                raise WsClosed("connection closed")
+            self.buffer += chunk
+        data, self.buffer = self.buffer[:n], self.buffer[n:]
+        return data
+
+    def send_frame(self, opcode, payload):
+        header = bytes([0x80 | opcode])
+        n = len(payload)
+        if n < 126:
+            header += bytes([0x80 | n])
+        elif n < 65536:
+            header += bytes([0x80 | 126]) + struct.pack(">H", n)
+        else:
+            header += bytes([0x80 | 127]) + struct.pack(">Q", n)
+        mask = os.urandom(4)
+        masked = bytes(b ^ mask[i % 4] for i, b in enumerate(payload))
+        self.sock.sendall(header + mask + masked)
+
+    def send_json(self, obj):
+        self.send_frame(1, json.dumps(obj).encode())
+
+    def _read_one_frame(self):
+        b0, b1 = self._read_exact(2)
+        n = b1 & 0x7F
+        if n == 126:
+            n = struct.unpack(">H", self._read_exact(2))[0]
+        elif n == 127:
+            n = struct.unpack(">Q", self._read_exact(8))[0]
+        return bool(b0 & 0x80), b0 & 0x0F, self._read_exact(n)
+
+    def recv_frame(self):
+        """One message: control frames as they come, data frames reassembled."""
+        fin, opcode, payload = self._read_one_frame()
+        while not fin and opcode < 8:
+            fin, cont_opcode, more = self._read_one_frame()
+            if cont_opcode >= 8:  # a control frame between fragments
+                if cont_opcode == 9:
+                    self.send_frame(10, more)
+                fin = False
+                continue
+            payload += more
+        return opcode, payload
+
+    def recv_json(self):
+        while True:
+            opcode, payload = self.recv_frame()
+            if opcode == 9:
+                self.send_frame(10, payload)
+                continue
+            if opcode == 8:
+                code = struct.unpack(">H", payload[:2])[0] if len(payload) >= 2 else None
+                raise WsClosed(f"closed by server: {code} {payload[2:].decode(errors='replace')}")
+            if opcode == 1:
+                return json.loads(payload)
+
+    def call(self, method, params=None, id=1):
+        self.send_json({"jsonrpc": "2.0", "id": id, "method": method, "params": params or {}})
+        while True:
+            msg = self.recv_json()
+            if msg.get("id") == id:
+                return msg
+
+    def close(self):
+        try:
+            self.sock.close()
+        except OSError:
+            pass
