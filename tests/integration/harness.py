@@ -7,6 +7,7 @@ import json
 import os
 import signal
 import socket
+import ssl
 import sqlite3
 import struct
 import subprocess
@@ -102,8 +103,18 @@ class Daemon:
         return sqlite3.connect(f"file:{os.path.join(self.data_dir, 'hotline.db')}?mode=ro", uri=True)
 
     # -- HTTP ------------------------------------------------------------
+    def connection(self, timeout):
+        if self.config.get("http", {}).get("tls", {}).get("enabled"):
+            return http.client.HTTPSConnection("127.0.0.1", self.port, timeout=timeout, context=self.tls_context())
+        return http.client.HTTPConnection("127.0.0.1", self.port, timeout=timeout)
+
+    def tls_context(self):
+        ctx = ssl.create_default_context(cafile=self.config["http"]["tls"]["certificate"])
+        ctx.check_hostname = False
+        return ctx
+
     def request(self, method, path, body=None, token=None, headers=None, timeout=30, raw_body=None):
-        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=timeout)
+        conn = self.connection(timeout)
         h = dict(headers or {})
         data = raw_body
         if body is not None:
@@ -139,6 +150,8 @@ class Daemon:
         return user
 
     def ws(self, token=None, **kwargs):
+        if self.config.get("http", {}).get("tls", {}).get("enabled"):
+            kwargs.setdefault("tls", self.tls_context())
         return WsClient(self.port, token=token, **kwargs)
 
 
@@ -149,12 +162,14 @@ class WsClosed(Exception):
 class WsClient:
     """A minimal RFC 6455 client: text frames, masking, ping replies."""
 
-    def __init__(self, port, token=None, path="/ws", rcvbuf=None, headers=None, timeout=10):
+    def __init__(self, port, token=None, path="/ws", rcvbuf=None, headers=None, timeout=10, tls=None):
         self.sock = socket.socket()
         if rcvbuf:
             self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, rcvbuf)
         self.sock.settimeout(timeout)
         self.sock.connect(("127.0.0.1", port))
+        if tls:
+            self.sock = tls.wrap_socket(self.sock)
         key = base64.b64encode(os.urandom(16)).decode()
         target = path + (f"?access_token={token}" if token else "")
         lines = [f"GET {target} HTTP/1.1", f"Host: 127.0.0.1:{port}", "Upgrade: websocket", "Connection: Upgrade",
