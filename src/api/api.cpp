@@ -39,8 +39,8 @@ awaitable<std::optional<auth::Principal>> Api::authenticate(const HttpRequest& r
     context_.sessions.erase(digest);
     co_return std::nullopt;
   }
-  auto job0 = [digest](store::Database& db) { return auth::load_session(db, digest); };
-  auto loaded = co_await context_.store.read(std::move(job0), use_awaitable);
+  auto load = [digest](store::Database& db) { return auth::load_session(db, digest); };
+  auto loaded = co_await context_.store.read(std::move(load), use_awaitable);
   if (loaded) context_.sessions.put(*loaded);
   co_return loaded;
 }

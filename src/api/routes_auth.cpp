@@ -3,6 +3,7 @@
 
 #include <boost/asio/use_awaitable.hpp>
 
+#include "audit_trail.hpp"
 #include "hotline/api/api.hpp"
 #include "hotline/auth/audit.hpp"
 #include "hotline/auth/crypto.hpp"
@@ -72,29 +73,29 @@ void add_auth_routes(Router& router, Api& api) {
 
         if (!candidate.user) {
           // Spend the same time as a real check so the answer time tells nothing.
-          auto task0 = [dummy_hash, password](CpuContext&) { auth::verify_password(*dummy_hash, password); };
-          co_await run_on(ctx.cpu, std::move(task0), use_awaitable);
+          auto spend_equal_time = [dummy_hash, password](CpuContext&) { auth::verify_password(*dummy_hash, password); };
+          co_await run_on(ctx.cpu, std::move(spend_equal_time), use_awaitable);
           auto entry = audit_failure("unknown_user", std::nullopt);
-          auto job0 = [entry](store::Database& db) { auth::append_audit(db, entry); };
-          co_await ctx.store.write(std::move(job0), use_awaitable);
+          co_await record_audit(ctx, entry);
           spdlog::info("event=auth.login_failed reason=unknown_user ip={}", ip);
           co_return bad_credentials();
         }
         auto user = *candidate.user;
         if (user.locked_until && *user.locked_until > now_ms()) {
           auto entry = audit_failure("locked", user.id);
-          auto job1 = [entry](store::Database& db) { auth::append_audit(db, entry); };
-          co_await ctx.store.write(std::move(job1), use_awaitable);
+          co_await record_audit(ctx, entry);
           co_return HttpResponse::error(423, "locked",
                                         "账号已锁定 / account locked until " + format_utc(*user.locked_until));
         }
-        auto task1 = [hash = candidate.hash, password](CpuContext&) { return auth::verify_password(hash, password); };
-        bool ok = co_await run_on(ctx.cpu, std::move(task1), use_awaitable);
+        auto check_password = [hash = candidate.hash, password](CpuContext&) {
+          return auth::verify_password(hash, password);
+        };
+        bool ok = co_await run_on(ctx.cpu, std::move(check_password), use_awaitable);
         if (!ok) {
           auto entry = audit_failure("wrong_password", user.id);
           auto threshold = ctx.config.auth.lockout_threshold;
           std::int64_t lockout_ms = std::int64_t{ctx.config.auth.lockout_seconds} * 1000;
-          auto job2 = [entry, id = user.id, threshold, lockout_ms](store::Database& db) {
+          auto count_failure = [entry, id = user.id, threshold, lockout_ms](store::Database& db) {
             auth::append_audit(db, entry);
             bool now_locked = auth::record_login_failure(db, id, threshold, lockout_ms);
             if (now_locked) {
@@ -104,7 +105,7 @@ void add_auth_routes(Router& router, Api& api) {
             }
             return now_locked;
           };
-          bool locked = co_await ctx.store.write(std::move(job2), use_awaitable);
+          bool locked = co_await ctx.store.write(std::move(count_failure), use_awaitable);
           spdlog::info("event=auth.login_failed reason=wrong_password user={} ip={} locked={}", user.job_number, ip,
                        locked);
           if (locked) co_return HttpResponse::error(423, "locked", "账号已锁定 / too many failures, account locked");
@@ -112,8 +113,7 @@ void add_auth_routes(Router& router, Api& api) {
         }
         if (!user.enabled) {
           auto entry = audit_failure("disabled", user.id);
-          auto job3 = [entry](store::Database& db) { auth::append_audit(db, entry); };
-          co_await ctx.store.write(std::move(job3), use_awaitable);
+          co_await record_audit(ctx, entry);
           co_return HttpResponse::error(403, "account_disabled", "账号已停用 / this account is disabled");
         }
 
@@ -123,12 +123,12 @@ void add_auth_routes(Router& router, Api& api) {
         auth::Principal principal{user.id,    user.job_number, user.display_name, user.roles, user.department_id,
                                   expires_at, digest};
         auto entry = audit_by(principal, "auth.login", user.job_number, nullptr, ip);
-        auto job4 = [digest, id = user.id, expires_at, ip, entry](store::Database& db) {
+        auto open_session = [digest, id = user.id, expires_at, ip, entry](store::Database& db) {
           auth::record_login_success(db, id);
           auth::insert_session(db, digest, id, expires_at, ip);
           auth::append_audit(db, entry);
         };
-        co_await ctx.store.write(std::move(job4), use_awaitable);
+        co_await ctx.store.write(std::move(open_session), use_awaitable);
         ctx.sessions.put(principal);
         spdlog::info("event=auth.login user={} ip={}", user.job_number, ip);
         user.failed_logins = 0;
@@ -143,11 +143,11 @@ void add_auth_routes(Router& router, Api& api) {
              [&ctx](HttpRequest& request) -> awaitable<HttpResponse> {
                auto principal = *request.principal;
                auto entry = audit_by(principal, "auth.logout", principal.job_number, nullptr, request.remote_ip);
-               auto job5 = [digest = principal.token_digest, entry](store::Database& db) {
+               auto end_session = [digest = principal.token_digest, entry](store::Database& db) {
                  auth::delete_session(db, digest);
                  auth::append_audit(db, entry);
                };
-               co_await ctx.store.write(std::move(job5), use_awaitable);
+               co_await ctx.store.write(std::move(end_session), use_awaitable);
                ctx.sessions.erase(principal.token_digest);
                ctx.hub.close_sessions_where(
                    [&](const auth::Principal& p) { return p.token_digest == principal.token_digest; });
@@ -159,8 +159,8 @@ void add_auth_routes(Router& router, Api& api) {
   router.add("GET", "/api/v1/auth/me", Permission::authenticated, "The logged-in user",
              [&ctx](HttpRequest& request) -> awaitable<HttpResponse> {
                auto id = request.principal->user_id;
-               auto job6 = [id](store::Database& db) { return auth::find_user(db, id); };
-               auto user = co_await ctx.store.read(std::move(job6), use_awaitable);
+               auto find = [id](store::Database& db) { return auth::find_user(db, id); };
+               auto user = co_await ctx.store.read(std::move(find), use_awaitable);
                if (!user) throw Error(Errc::unauthenticated, "the user no longer exists");
                auto view = user_view(*user);
                view["session_expires_at"] = format_utc(request.principal->expires_at);
@@ -175,10 +175,10 @@ void add_auth_routes(Router& router, Api& api) {
         auto next = required_string(body, "new_password");
         auth::validate_password(next, ctx.config.auth.password_min_length);
         auto principal = *request.principal;
-        auto job7 = [id = principal.user_id](store::Database& db) {
+        auto read_hash = [id = principal.user_id](store::Database& db) {
           return auth::password_hash_of(db, id).value_or("");
         };
-        auto hash = co_await ctx.store.read(std::move(job7), use_awaitable);
+        auto hash = co_await ctx.store.read(std::move(read_hash), use_awaitable);
         auto check_and_hash = [hash, current, next](CpuContext&) -> std::optional<std::string> {
           if (!auth::verify_password(hash, current)) return std::nullopt;
           return auth::hash_password(next);
@@ -207,7 +207,7 @@ void add_auth_routes(Router& router, Api& api) {
         }
         auto new_hash = *checked;
         auto entry = audit_by(principal, "auth.password_changed", principal.job_number, nullptr, request.remote_ip);
-        auto job8 = [principal, new_hash, entry](store::Database& db) {
+        auto store_password = [principal, new_hash, entry](store::Database& db) {
           auth::set_password_hash(db, principal.user_id, new_hash);
           // Other sessions of this user end; this one stays.
           auto& s = db.prepare("DELETE FROM sessions WHERE user_id = ? AND token_hash != ?");
@@ -215,7 +215,7 @@ void add_auth_routes(Router& router, Api& api) {
           s.run();
           auth::append_audit(db, entry);
         };
-        co_await ctx.store.write(std::move(job8), use_awaitable);
+        co_await ctx.store.write(std::move(store_password), use_awaitable);
         ctx.sessions.erase_user(principal.user_id);
         ctx.sessions.put(principal);
         ctx.hub.close_sessions_where([&](const auth::Principal& p) {

@@ -2,6 +2,7 @@
 // departments.
 #include <boost/asio/use_awaitable.hpp>
 
+#include "audit_trail.hpp"
 #include "hotline/api/api.hpp"
 #include "hotline/auth/audit.hpp"
 #include "hotline/core/clock.hpp"
@@ -26,8 +27,7 @@ awaitable<std::size_t> broadcast_notice(ApiContext& context, const auth::Princip
   }
   auto sent_at = now_ms();
   auto entry = audit_by(from, "notice.broadcast", "", {{"level", level}, {"length", text.size()}}, remote_ip);
-  auto job0 = [entry](store::Database& db) { auth::append_audit(db, entry); };
-  co_await context.store.write(std::move(job0), use_awaitable);
+  co_await record_audit(context, entry);
   auto message = std::make_shared<const std::string>(
       rpc_event("system.notice", {{"text", text},
                                   {"level", level},
@@ -60,8 +60,8 @@ void add_system_routes(Router& router, Api& api) {
 
   router.add("GET", "/api/v1/system/info", Permission::system_read, "Version, uptime, schema and connections",
              [&ctx](HttpRequest&) -> awaitable<HttpResponse> {
-               auto job1 = [](store::Database& db) { return store::schema_version(db); };
-               auto schema = co_await ctx.store.read(std::move(job1), use_awaitable);
+               auto read_version = [](store::Database& db) { return store::schema_version(db); };
+               auto schema = co_await ctx.store.read(std::move(read_version), use_awaitable);
                co_return HttpResponse::json(200, {{"version", version()},
                                                   {"build_type", build_type()},
                                                   {"started_at", format_utc(ctx.started_at_ms)},
@@ -107,8 +107,8 @@ void add_system_routes(Router& router, Api& api) {
                auto limit = int_query(request, "limit").value_or(100);
                if (limit < 1 || limit > 1000) throw Error(Errc::invalid_argument, "limit: must be 1 to 1000");
                f.limit = static_cast<int>(limit);
-               auto job2 = [f](store::Database& db) { return auth::list_audit(db, f); };
-               auto rows = co_await ctx.store.read(std::move(job2), use_awaitable);
+               auto search = [f](store::Database& db) { return auth::list_audit(db, f); };
+               auto rows = co_await ctx.store.read(std::move(search), use_awaitable);
                nlohmann::json items = nlohmann::json::array();
                for (const auto& r : rows) items.push_back(audit_view(r));
                co_return HttpResponse::json(200, {{"items", items}});
@@ -116,8 +116,8 @@ void add_system_routes(Router& router, Api& api) {
 
   router.add("GET", "/api/v1/audit/verify", Permission::audit_read, "Check the audit log's hash chain",
              [&ctx](HttpRequest&) -> awaitable<HttpResponse> {
-               auto job3 = [](store::Database& db) { return auth::verify_audit(db); };
-               auto v = co_await ctx.store.read(std::move(job3), use_awaitable);
+               auto verify = [](store::Database& db) { return auth::verify_audit(db); };
+               auto v = co_await ctx.store.read(std::move(verify), use_awaitable);
                co_return HttpResponse::json(
                    200, {{"intact", v.intact},
                          {"rows", v.rows},
@@ -126,8 +126,8 @@ void add_system_routes(Router& router, Api& api) {
 
   router.add("GET", "/api/v1/departments", Permission::departments_read, "List departments",
              [&ctx](HttpRequest&) -> awaitable<HttpResponse> {
-               auto job4 = [](store::Database& db) { return auth::list_departments(db); };
-               auto list = co_await ctx.store.read(std::move(job4), use_awaitable);
+               auto list_all = [](store::Database& db) { return auth::list_departments(db); };
+               auto list = co_await ctx.store.read(std::move(list_all), use_awaitable);
                nlohmann::json items = nlohmann::json::array();
                for (const auto& d : list) {
                  items.push_back({{"id", d.id},
@@ -147,12 +147,12 @@ void add_system_routes(Router& router, Api& api) {
                d.parent_id = optional_int(body, "parent_id");
                auto principal = *request.principal;
                auto ip = request.remote_ip;
-               auto job5 = [d, principal, ip](store::Database& db) {
+               auto create = [d, principal, ip](store::Database& db) {
                  auto out = auth::insert_department(db, d);
                  auth::append_audit(db, audit_by(principal, "department.create", out.code, {{"id", out.id}}, ip));
                  return out;
                };
-               auto created = co_await ctx.store.write(std::move(job5), use_awaitable);
+               auto created = co_await ctx.store.write(std::move(create), use_awaitable);
                co_return HttpResponse::json(201, {{"id", created.id},
                                                   {"code", created.code},
                                                   {"name", created.name},

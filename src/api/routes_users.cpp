@@ -46,8 +46,8 @@ void add_user_routes(Router& router, Api& api) {
 
   router.add("GET", "/api/v1/users", Permission::users_read, "List users",
              [&ctx](HttpRequest&) -> awaitable<HttpResponse> {
-               auto job0 = [](store::Database& db) { return auth::list_users(db); };
-               auto users = co_await ctx.store.read(std::move(job0), use_awaitable);
+               auto list = [](store::Database& db) { return auth::list_users(db); };
+               auto users = co_await ctx.store.read(std::move(list), use_awaitable);
                nlohmann::json items = nlohmann::json::array();
                for (const auto& u : users) items.push_back(user_view(u));
                co_return HttpResponse::json(200, {{"items", items}});
@@ -56,8 +56,8 @@ void add_user_routes(Router& router, Api& api) {
   router.add("GET", "/api/v1/users/{id}", Permission::users_read, "One user",
              [&ctx](HttpRequest& request) -> awaitable<HttpResponse> {
                auto id = id_param(request);
-               auto job1 = [id](store::Database& db) { return auth::find_user(db, id); };
-               auto user = co_await ctx.store.read(std::move(job1), use_awaitable);
+               auto find = [id](store::Database& db) { return auth::find_user(db, id); };
+               auto user = co_await ctx.store.read(std::move(find), use_awaitable);
                if (!user) throw Error(Errc::not_found, "no user " + std::to_string(id));
                co_return HttpResponse::json(200, user_view(*user));
              });
@@ -78,11 +78,11 @@ void add_user_routes(Router& router, Api& api) {
                auth::validate_display_name(user.display_name);
                auth::validate_password(password, ctx.config.auth.password_min_length);
                auth::validate_roles(user.roles, user.department_id);
-               auto task0 = [password](CpuContext&) { return auth::hash_password(password); };
-               user.password_hash = co_await run_on(ctx.cpu, std::move(task0), use_awaitable);
+               auto hash_it = [password](CpuContext&) { return auth::hash_password(password); };
+               user.password_hash = co_await run_on(ctx.cpu, std::move(hash_it), use_awaitable);
                auto principal = *request.principal;
                auto ip = request.remote_ip;
-               auto job2 = [user, principal, ip](store::Database& db) {
+               auto create = [user, principal, ip](store::Database& db) {
                  auto u = auth::insert_user(db, user);
                  nlohmann::json roles = nlohmann::json::array();
                  for (auto r : u.roles) roles.push_back(auth::to_string(r));
@@ -90,7 +90,7 @@ void add_user_routes(Router& router, Api& api) {
                      db, audit_by(principal, "user.create", u.job_number, {{"id", u.id}, {"roles", roles}}, ip));
                  return u;
                };
-               auto created = co_await ctx.store.write(std::move(job2), use_awaitable);
+               auto created = co_await ctx.store.write(std::move(create), use_awaitable);
                co_return HttpResponse::json(201, user_view(created));
              });
 
@@ -113,7 +113,7 @@ void add_user_routes(Router& router, Api& api) {
                  throw Error(Errc::conflict, "enabled: you cannot disable your own account");
                }
                auto ip = request.remote_ip;
-               auto job3 = [id, patch, principal, ip, body](store::Database& db) {
+               auto update = [id, patch, principal, ip, body](store::Database& db) {
                  auto u = auth::update_user(db, id, patch);
                  if (count_enabled_admins(db) == 0) {
                    throw Error(Errc::conflict, "at least one enabled admin must remain");
@@ -123,7 +123,7 @@ void add_user_routes(Router& router, Api& api) {
                                                  u.job_number, body, ip));
                  return u;
                };
-               auto updated = co_await ctx.store.write(std::move(job3), use_awaitable);
+               auto updated = co_await ctx.store.write(std::move(update), use_awaitable);
                // Cached sessions carry the name and roles: drop them, they reload on the next request.
                ctx.sessions.erase_user(id);
                if (!updated.enabled || patch.roles || patch.department_id) {
@@ -139,11 +139,11 @@ void add_user_routes(Router& router, Api& api) {
                auto body = parse_json_body(request);
                auto password = required_string(body, "password");
                auth::validate_password(password, ctx.config.auth.password_min_length);
-               auto task1 = [password](CpuContext&) { return auth::hash_password(password); };
-               auto hash = co_await run_on(ctx.cpu, std::move(task1), use_awaitable);
+               auto hash_it = [password](CpuContext&) { return auth::hash_password(password); };
+               auto hash = co_await run_on(ctx.cpu, std::move(hash_it), use_awaitable);
                auto principal = *request.principal;
                auto ip = request.remote_ip;
-               auto job4 = [id, hash, principal, ip](store::Database& db) {
+               auto reset = [id, hash, principal, ip](store::Database& db) {
                  auto u = auth::find_user(db, id);
                  if (!u) throw Error(Errc::not_found, "no user " + std::to_string(id));
                  auth::set_password_hash(db, id, hash);
@@ -151,7 +151,7 @@ void add_user_routes(Router& router, Api& api) {
                  auth::append_audit(db, audit_by(principal, "user.reset_password", u->job_number, nullptr, ip));
                  return *auth::find_user(db, id);
                };
-               auto user = co_await ctx.store.write(std::move(job4), use_awaitable);
+               auto user = co_await ctx.store.write(std::move(reset), use_awaitable);
                ctx.sessions.erase_user(id);
                ctx.hub.close_sessions_where([id](const auth::Principal& p) { return p.user_id == id; });
                co_return HttpResponse::json(200, user_view(user));
@@ -162,13 +162,13 @@ void add_user_routes(Router& router, Api& api) {
                auto id = id_param(request);
                auto principal = *request.principal;
                auto ip = request.remote_ip;
-               auto job5 = [id, principal, ip](store::Database& db) {
+               auto unlock = [id, principal, ip](store::Database& db) {
                  auth::unlock_user(db, id);
                  auto u = *auth::find_user(db, id);
                  auth::append_audit(db, audit_by(principal, "user.unlock", u.job_number, nullptr, ip));
                  return u;
                };
-               auto user = co_await ctx.store.write(std::move(job5), use_awaitable);
+               auto user = co_await ctx.store.write(std::move(unlock), use_awaitable);
                co_return HttpResponse::json(200, user_view(user));
              });
 }

@@ -4,6 +4,7 @@ import os
 import sqlite3
 import subprocess
 import threading
+import time
 import unittest
 
 from harness import HOTLINED, Daemon
@@ -35,6 +36,8 @@ class BackupTest(unittest.TestCase):
 
             t = threading.Thread(target=writer)
             t.start()
+            while len(created) < 5 and t.is_alive():  # the backup must overlap live writes
+                time.sleep(0.05)
             backup = os.path.join(d.root, "backup.db")
             r = cli(d, "backup", backup)
             stop.set()
