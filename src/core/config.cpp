@@ -174,6 +174,11 @@ Config parse_config(const std::string& text, const std::string& source_name) {
         }
       });
     });
+    r.object("sip", [&](ObjectReader& s) {
+      s.endpoint("listen", c.sip.listen);
+      s.integer("max_message_bytes", c.sip.max_message_bytes, 1024, 65535);
+      s.integer("tcp_idle_seconds", c.sip.tcp_idle_seconds, 1, 86400);
+    });
     r.object("websocket", [&](ObjectReader& w) {
       w.integer("send_queue_messages", c.websocket.send_queue_messages, 1, 1000000);
       w.integer("send_queue_bytes", c.websocket.send_queue_bytes, 1024, 1LL << 30);

@@ -26,6 +26,8 @@
 #include "hotline/core/clock.hpp"
 #include "hotline/core/error.hpp"
 #include "hotline/core/version.hpp"
+#include "hotline/sip/endpoint.hpp"
+#include "hotline/sip/transport.hpp"
 #include "hotline/store/backup.hpp"
 #include "hotline/store/store.hpp"
 
@@ -130,6 +132,14 @@ int run_daemon(const Config& config) {
   auto work = asio::make_work_guard(io);
   api::Server server(io, api);
   server.start();
+  sip::Endpoint sip_endpoint(metrics);
+  sip::TransportConfig sip_config{config.sip.listen, {}, config.sip.tcp_idle_seconds};
+  sip_config.limits.max_message_bytes = config.sip.max_message_bytes;
+  sip::Transport sip_transport(io, sip_config, sip_endpoint, metrics);
+  sip_endpoint.attach(sip_transport);
+  sip_transport.start();
+  spdlog::info("event=sip.listening address={} udp=true tcp=true", config.sip.listen.host + ":" +
+                                                                       std::to_string(sip_transport.port()));
 
   asio::signal_set signals(io, SIGINT, SIGTERM);
   signals.async_wait([&](boost::system::error_code ec, int signal_number) {
@@ -137,6 +147,7 @@ int run_daemon(const Config& config) {
     spdlog::info("event=daemon.stopping signal={}", signal_number);
     sd_notify(0, "STOPPING=1");
     server.begin_shutdown();
+    sip_transport.stop();
     auto started = std::chrono::steady_clock::now();
     auto deadline = started + kDrainLimit;
     every(io, std::chrono::milliseconds(20), [&, started, deadline] {

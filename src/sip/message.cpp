@@ -120,7 +120,10 @@ std::optional<Via> read_via(osip_via_t* v) {
   via.transport = str(v->protocol);
   via.host = str(v->host);
   auto port = parse_port(v->port);
-  if (!port || via.host.empty() || via.transport.empty()) return std::nullopt;
+  if (!port || !plausible_host(via.host) || via.transport.empty()) return std::nullopt;
+  for (char c : via.transport) {
+    if (!std::isalnum(static_cast<unsigned char>(c))) return std::nullopt;
+  }
   via.port = *port;
   osip_generic_param_t* p = nullptr;
   if (osip_via_param_get_byname(v, const_cast<char*>("branch"), &p) == 0 && p) via.branch = str(p->gvalue);
@@ -157,8 +160,8 @@ std::string Message::header(std::string_view name) const {
   return {};
 }
 
-ParseResult parse(std::string_view bytes, Transport transport, const Limits& limits) {
-  auto check = precheck(bytes, transport, limits);
+ParseResult parse(std::string_view bytes, Framing framing, const Limits& limits) {
+  auto check = precheck(bytes, framing, limits);
   Message m;
   m.is_request = check.is_request;
   if (check.verdict == Verdict::drop) return fail(check.reason, m, false);

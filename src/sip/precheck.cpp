@@ -70,7 +70,7 @@ Precheck verdict(Verdict v, std::string reason, bool is_request) {
 
 }  // namespace
 
-Precheck precheck(std::string_view bytes, Transport transport, const Limits& limits) {
+Precheck precheck(std::string_view bytes, Framing framing, const Limits& limits) {
   // RFC 5626 keep-alives (CRLF or CRLFCRLF) and stray line ends.
   std::size_t leading = 0;
   while (leading < bytes.size() && (bytes[leading] == '\r' || bytes[leading] == '\n')) ++leading;
@@ -79,14 +79,14 @@ Precheck precheck(std::string_view bytes, Transport transport, const Limits& lim
     p.message_length = bytes.size();
     return p;
   }
-  if (transport == Transport::datagram && leading > 0)
+  if (framing == Framing::datagram && leading > 0)
     return verdict(Verdict::drop, "line ends before the start line", false);
   std::string_view message = bytes.substr(leading);
 
   auto header_end = message.find("\r\n\r\n");
   std::size_t separator = 4;
   if (header_end == std::string_view::npos) {
-    if (transport == Transport::stream && message.size() <= limits.max_message_bytes) {
+    if (framing == Framing::stream && message.size() <= limits.max_message_bytes) {
       return verdict(Verdict::drop, std::string(kIncomplete), false);
     }
     header_end = message.size();
@@ -153,12 +153,12 @@ Precheck precheck(std::string_view bytes, Transport transport, const Limits& lim
   if (content_length) {
     if (*content_length > limits.max_message_bytes) return verdict(bad, "Content-Length too large", is_request);
     if (*content_length > body_available) {
-      if (transport == Transport::stream) return verdict(Verdict::drop, std::string(kIncomplete), is_request);
+      if (framing == Framing::stream) return verdict(Verdict::drop, std::string(kIncomplete), is_request);
       return verdict(bad, "Content-Length larger than the body", is_request);
     }
     body = *content_length;  // extra bytes in a datagram are ignored (RFC 3261 §18.3)
   } else {
-    if (transport == Transport::stream) return verdict(bad, "Content-Length is required over a stream", is_request);
+    if (framing == Framing::stream) return verdict(bad, "Content-Length is required over a stream", is_request);
     body = body_available;
   }
   if (header_end + separator + body > limits.max_message_bytes)

@@ -24,8 +24,8 @@ ADMIN_PASSWORD = "admin-pass-123"
 warnings.simplefilter("ignore", ResourceWarning)
 
 
-def free_port():
-    s = socket.socket()
+def free_port(kind=socket.SOCK_STREAM):
+    s = socket.socket(socket.AF_INET, kind)
     s.bind(("127.0.0.1", 0))
     port = s.getsockname()[1]
     s.close()
@@ -37,9 +37,11 @@ class Daemon:
 
     def __init__(self, config=None, env=None, data_dir=None, admin_password=ADMIN_PASSWORD):
         self.port = free_port()
+        self.sip_port = free_port(socket.SOCK_DGRAM)
         self.root = tempfile.mkdtemp(prefix="hotline-it-")
         self.data_dir = data_dir or os.path.join(self.root, "var")
-        self.config = {"http": {"listen": f"127.0.0.1:{self.port}"}, "log": {"console": False, "level": "info"}}
+        self.config = {"http": {"listen": f"127.0.0.1:{self.port}"}, "sip": {"listen": f"127.0.0.1:{self.sip_port}"},
+                       "log": {"console": False, "level": "info"}}
         for key, value in (config or {}).items():
             if isinstance(value, dict):
                 self.config.setdefault(key, {}).update(value)

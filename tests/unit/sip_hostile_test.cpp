@@ -40,7 +40,7 @@ TEST(SipHostileCorpus, EveryMessageGetsItsExpectedOutcome) {
     std::ifstream in(dir / file, std::ios::binary);
     std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
     SCOPED_TRACE(file);
-    auto result = parse(bytes, Transport::datagram);
+    auto result = parse(bytes, Framing::datagram);
     if (expect == "accept") {
       EXPECT_TRUE(std::holds_alternative<Message>(result))
           << (std::holds_alternative<ParseError>(result) ? std::get<ParseError>(result).reason : "");
@@ -58,7 +58,7 @@ TEST(SipHostileCorpus, EveryMessageGetsItsExpectedOutcome) {
       if (!e.partial) continue;
       auto response = build_response(*e.partial, 400, "Bad Request", {"t1", "127.0.0.1", 5070, {}, {}, {}});
       EXPECT_EQ(response.rfind("SIP/2.0 400 Bad Request\r\n", 0), 0u);
-      EXPECT_TRUE(std::holds_alternative<Message>(parse(response, Transport::datagram)));
+      EXPECT_TRUE(std::holds_alternative<Message>(parse(response, Framing::datagram)));
     } else {
       EXPECT_EQ(expect, "drop");
       EXPECT_FALSE(e.answerable) << e.reason;

@@ -23,7 +23,7 @@ const std::string kInvite =
     "v=0\r\n";
 
 ParseResult parse_ok(const std::string& text) {
-  auto r = parse(text, Transport::datagram);
+  auto r = parse(text, Framing::datagram);
   if (auto* e = std::get_if<ParseError>(&r)) ADD_FAILURE() << e->reason;
   return r;
 }

@@ -18,7 +18,7 @@ const std::string kOptions =
 }
 
 TEST(SipPrecheck, AcceptsAWellFormedDatagram) {
-  auto p = precheck(kOptions, Transport::datagram, {});
+  auto p = precheck(kOptions, Framing::datagram, {});
   EXPECT_EQ(p.verdict, Verdict::accept) << p.reason;
   EXPECT_TRUE(p.is_request);
   EXPECT_EQ(p.body_length, 4u);
@@ -26,25 +26,25 @@ TEST(SipPrecheck, AcceptsAWellFormedDatagram) {
 }
 
 TEST(SipPrecheck, StreamFramingWaitsForTheWholeMessageAndSplitsTwo) {
-  auto half = precheck(std::string_view(kOptions).substr(0, 50), Transport::stream, {});
+  auto half = precheck(std::string_view(kOptions).substr(0, 50), Framing::stream, {});
   EXPECT_EQ(half.verdict, Verdict::drop);
   EXPECT_EQ(half.reason, kIncomplete);
-  auto no_body = precheck(std::string_view(kOptions).substr(0, kOptions.size() - 2), Transport::stream, {});
+  auto no_body = precheck(std::string_view(kOptions).substr(0, kOptions.size() - 2), Framing::stream, {});
   EXPECT_EQ(no_body.reason, kIncomplete);
   std::string two = kOptions + kOptions;
-  auto first = precheck(two, Transport::stream, {});
+  auto first = precheck(two, Framing::stream, {});
   EXPECT_EQ(first.verdict, Verdict::accept);
   EXPECT_EQ(first.message_length, kOptions.size());
 }
 
 TEST(SipPrecheck, StreamsNeedContentLength) {
   std::string no_cl = kOptions.substr(0, kOptions.find("Content-Length")) + "\r\n";
-  EXPECT_EQ(precheck(no_cl, Transport::stream, {}).reason, "Content-Length is required over a stream");
-  EXPECT_EQ(precheck(no_cl, Transport::datagram, {}).verdict, Verdict::accept);
+  EXPECT_EQ(precheck(no_cl, Framing::stream, {}).reason, "Content-Length is required over a stream");
+  EXPECT_EQ(precheck(no_cl, Framing::datagram, {}).verdict, Verdict::accept);
 }
 
 TEST(SipPrecheck, KeepAlivesAreConsumedSilently) {
-  auto p = precheck("\r\n\r\n", Transport::stream, {});
+  auto p = precheck("\r\n\r\n", Framing::stream, {});
   EXPECT_EQ(p.verdict, Verdict::drop);
   EXPECT_EQ(p.reason, "keep-alive");
   EXPECT_EQ(p.message_length, 4u);
@@ -52,7 +52,7 @@ TEST(SipPrecheck, KeepAlivesAreConsumedSilently) {
 
 TEST(SipPrecheck, ResponsesAreDroppedNotAnswered) {
   std::string bad = "SIP/2.0 200 OK\r\nContent-Length: x\r\n\r\n";
-  auto p = precheck(bad, Transport::datagram, {});
+  auto p = precheck(bad, Framing::datagram, {});
   EXPECT_EQ(p.verdict, Verdict::drop);
   EXPECT_EQ(p.reason, "Content-Length is not a number");
 }
@@ -60,8 +60,8 @@ TEST(SipPrecheck, ResponsesAreDroppedNotAnswered) {
 TEST(SipPrecheck, LimitsAreConfigurable) {
   Limits tight;
   tight.max_message_bytes = 100;
-  EXPECT_EQ(precheck(kOptions, Transport::datagram, tight).verdict, Verdict::drop);
+  EXPECT_EQ(precheck(kOptions, Framing::datagram, tight).verdict, Verdict::drop);
   tight = Limits{};
   tight.max_header_lines = 3;
-  EXPECT_EQ(precheck(kOptions, Transport::datagram, tight).reason, "too many header lines");
+  EXPECT_EQ(precheck(kOptions, Framing::datagram, tight).reason, "too many header lines");
 }

@@ -55,8 +55,15 @@ struct LogConfig {
   bool console = true;
 };
 
+struct SipConfig {
+  Endpoint listen{"127.0.0.1", 5060};  // UDP and TCP
+  std::size_t max_message_bytes = 16384;
+  unsigned tcp_idle_seconds = 600;
+};
+
 struct Config {
   std::filesystem::path data_dir = "var";
+  SipConfig sip;
   HttpConfig http;
   WebSocketConfig websocket;
   AuthConfig auth;

@@ -74,7 +74,7 @@ using ParseResult = std::variant<Message, ParseError>;
 
 // Pre-checks, parses and validates one message (RFC 3261 §8.1.1 mandatory
 // headers, CSeq method matching the request method, URI schemes).
-ParseResult parse(std::string_view bytes, Transport transport, const Limits& limits = {});
+ParseResult parse(std::string_view bytes, Framing framing, const Limits& limits = {});
 
 struct ResponseOptions {
   std::string to_tag;             // added to To when it has none (and status > 100)

@@ -29,12 +29,12 @@ struct Precheck {
   bool is_request = false;
 };
 
-enum class Transport { datagram, stream };
+enum class Framing { datagram, stream };
 
 // For a datagram: the whole payload. For a stream: the buffered bytes from
 // the start of a message; message_length tells how much to consume, and
 // verdict drop with reason "incomplete" means: wait for more bytes.
-Precheck precheck(std::string_view bytes, Transport transport, const Limits& limits);
+Precheck precheck(std::string_view bytes, Framing framing, const Limits& limits);
 
 inline constexpr std::string_view kIncomplete = "incomplete";
 

@@ -1,0 +1,192 @@
+"""The SIP listener over UDP and TCP: OPTIONS answered by a real peer (sipp),
+the hostile corpus answered 400 or dropped, and the daemon still serving
+afterwards."""
+import os
+import select
+import shutil
+import socket
+import subprocess
+import time
+import unittest
+
+from harness import Daemon
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+SIP_DIR = os.path.join(HERE, "..", "sip")
+
+
+def load_corpus():
+    cases = []
+    with open(os.path.join(SIP_DIR, "hostile", "expected.txt")) as f:
+        for line in f:
+            if not line.strip() or line.startswith("#"):
+                continue
+            name, expect, why = [x.strip() for x in line.split("|")]
+            with open(os.path.join(SIP_DIR, "hostile", name), "rb") as m:
+                cases.append((name, m.read(), expect, why))
+    return cases
+
+
+def options(port, call_id="opt-1"):
+    return (f"OPTIONS sip:12345@127.0.0.1:{port} SIP/2.0\r\n"
+            f"Via: SIP/2.0/UDP 127.0.0.1:9;branch=z9hG4bK-{call_id};rport\r\n"
+            "From: <sip:probe@127.0.0.1>;tag=p1\r\nTo: <sip:12345@127.0.0.1>\r\n"
+            f"Call-ID: {call_id}\r\nCSeq: 1 OPTIONS\r\nMax-Forwards: 70\r\nContent-Length: 0\r\n\r\n").encode()
+
+
+class SipTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.d = Daemon().start()
+
+    @classmethod
+    def tearDownClass(cls):
+        code = cls.d.stop()
+        log = cls.d.log()
+        cls.d.cleanup()
+        assert code == 0, f"exit {code}\n{log}"
+
+    def udp_exchange(self, payload, timeout=3.0):
+        s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        s.settimeout(timeout)
+        s.sendto(payload, ("127.0.0.1", self.d.sip_port))
+        try:
+            data, _ = s.recvfrom(65536)
+            return data, s.getsockname()[1]
+        except socket.timeout:
+            return None, s.getsockname()[1]
+        finally:
+            s.close()
+
+    def test_options_over_udp_fills_received_and_rport(self):
+        reply, local_port = self.udp_exchange(options(self.d.sip_port))
+        self.assertIsNotNone(reply)
+        self.assertTrue(reply.startswith(b"SIP/2.0 200 OK\r\n"), reply[:60])
+        self.assertIn(f"rport={local_port}".encode(), reply)
+        self.assertIn(b"Allow: OPTIONS", reply)
+        self.assertIn(b"To: <sip:12345@127.0.0.1>;tag=", reply)
+
+    def test_options_over_tcp_with_keepalives(self):
+        s = socket.create_connection(("127.0.0.1", self.d.sip_port), timeout=5)
+        s.sendall(b"\r\n\r\n" + options(self.d.sip_port, "tcp-1") + options(self.d.sip_port, "tcp-2"))
+        data = b""
+        deadline = time.time() + 5
+        while data.count(b"SIP/2.0 200 OK") < 2 and time.time() < deadline:
+            data += s.recv(65536)
+        s.close()
+        self.assertEqual(data.count(b"SIP/2.0 200 OK"), 2, data)
+        self.assertIn(b"Call-ID: tcp-1", data)
+        self.assertIn(b"Call-ID: tcp-2", data)
+
+    def test_other_methods_are_not_implemented_yet(self):
+        invite = options(self.d.sip_port, "inv-1").replace(b"OPTIONS", b"INVITE")
+        reply, _ = self.udp_exchange(invite)
+        self.assertTrue(reply.startswith(b"SIP/2.0 501 Not Implemented"), reply)
+        ack = options(self.d.sip_port, "inv-1").replace(b"OPTIONS", b"ACK")
+        reply, _ = self.udp_exchange(ack, timeout=0.5)
+        self.assertIsNone(reply)  # ACK is never answered
+
+    def test_hostile_corpus_over_udp(self):
+        cases = [c for c in load_corpus() if c[2] != "accept"]
+        self.assertGreaterEqual(len(cases), 50)
+        sockets = []
+        for name, data, expect, _ in cases:
+            s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+            s.setblocking(False)
+            if data:
+                s.sendto(data, ("127.0.0.1", self.d.sip_port))
+            sockets.append((s, name, expect))
+        replies = {}
+        deadline = time.time() + 3
+        while time.time() < deadline:
+            ready, _, _ = select.select([s for s, _, _ in sockets], [], [], 0.2)
+            for s in ready:
+                replies[s] = s.recv(65536)
+        for s, name, expect in sockets:
+            with self.subTest(file=name):
+                reply = replies.get(s)
+                if expect == "400":
+                    self.assertIsNotNone(reply, "expected a 400")
+                    self.assertTrue(reply.startswith(b"SIP/2.0 400 Bad Request\r\n"), reply[:80])
+                    self.assertIn(b'Warning: 399 hotlined "', reply)
+                else:
+                    self.assertIsNone(reply, f"expected no answer, got {reply[:80] if reply else None}")
+            s.close()
+        # And a normal request still works afterwards.
+        reply, _ = self.udp_exchange(options(self.d.sip_port, "after-corpus"))
+        self.assertTrue(reply.startswith(b"SIP/2.0 200 OK"))
+
+    def test_hostile_corpus_over_tcp(self):
+        # CRLFs before a message are keep-alives on a stream (RFC 5626), not an error.
+        valid_on_streams = {"leading-crlf"}
+        for name, data, expect, _ in load_corpus():
+            if expect == "accept" or not data or name.split("-", 1)[1][:-4] in valid_on_streams:
+                continue
+            s = socket.create_connection(("127.0.0.1", self.d.sip_port), timeout=5)
+            s.sendall(data)
+            s.shutdown(socket.SHUT_WR)
+            reply = b""
+            try:
+                while True:
+                    chunk = s.recv(65536)
+                    if not chunk:
+                        break
+                    reply += chunk
+            except (ConnectionResetError, socket.timeout):
+                pass
+            s.close()
+            with self.subTest(file=name):
+                # Over a stream every hostile message is answered 400 or the
+                # connection is closed without an answer; never a 200 or 501.
+                self.assertTrue(reply == b"" or reply.startswith(b"SIP/2.0 400 Bad Request\r\n"), reply[:80])
+        reply, _ = self.udp_exchange(options(self.d.sip_port, "after-tcp-corpus"))
+        self.assertTrue(reply.startswith(b"SIP/2.0 200 OK"))
+
+    def test_metrics_count_what_happened(self):
+        self.udp_exchange(options(self.d.sip_port, "m-1"))
+        self.udp_exchange(b"\x00garbage")
+        _, body, _ = self.d.request("GET", "/metrics")
+        text = body.decode()
+        self.assertIn('hotline_sip_requests_total{method="OPTIONS"}', text)
+        self.assertIn("hotline_sip_dropped_total", text)
+        self.assertIn('hotline_sip_responses_sent_total{status="200"}', text)
+
+
+@unittest.skipUnless(shutil.which("sipp"), "sipp (Debian sip-tester) is not installed")
+class SippTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.d = Daemon().start()
+
+    @classmethod
+    def tearDownClass(cls):
+        code = cls.d.stop()
+        log = cls.d.log()
+        cls.d.cleanup()
+        assert code == 0, f"exit {code}\n{log}"
+
+    def sipp(self, scenario, transport, calls=20):
+        work = os.path.join(self.d.root, f"sipp-{scenario}-{transport}")
+        os.makedirs(work, exist_ok=True)
+        r = subprocess.run(["sipp", f"127.0.0.1:{self.d.sip_port}", "-sf", os.path.join(SIP_DIR, scenario),
+                            "-t", transport, "-i", "127.0.0.1", "-p", "0", "-m", str(calls), "-r", "20",
+                            "-timeout", "30s", "-timeout_error", "-nostdin", "-trace_err",
+                            "-error_file", os.path.join(work, "errors.log")],
+                           cwd=work, capture_output=True, text=True, timeout=60)
+        errors = ""
+        if os.path.exists(os.path.join(work, "errors.log")):
+            errors = open(os.path.join(work, "errors.log")).read()[-3000:]
+        self.assertEqual(r.returncode, 0, f"sipp failed ({r.returncode}):\n{r.stdout[-2000:]}\n{errors}")
+
+    def test_options_udp(self):
+        self.sipp("options.xml", "u1")
+
+    def test_options_tcp(self):
+        self.sipp("options.xml", "t1")
+
+    def test_invite_gets_501_until_the_call_model_lands(self):
+        self.sipp("invite_not_implemented.xml", "u1", calls=5)
+
+
+if __name__ == "__main__":
+    unittest.main()
