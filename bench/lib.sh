@@ -5,7 +5,7 @@
 BENCH_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 ROOT=$(dirname "$BENCH_DIR")
 BUILD_DIR=${BUILD_DIR:-$ROOT/build-release}
-WORK=$(mktemp -d "${TMPDIR:-/tmp}/hotline-bench.XXXXXX")
+WORK=""  # made by start_daemon, after the build
 ADMIN_PASSWORD="bench-$RANDOM$RANDOM"
 DAEMON_PID=""
 BASE=""
@@ -31,11 +31,11 @@ cleanup() {
     for ((i = 0; i < 50; i++)); do alive || break; sleep 0.1; done
     kill -KILL "$DAEMON_PID" 2>/dev/null || true
   fi
-  if ((rc != 0)) && [[ -f $WORK/daemon.log ]]; then
+  if ((rc != 0)) && [[ -n $WORK && -f $WORK/daemon.log ]]; then
     echo "--- last lines of the daemon log ---" >&2
     tail -n 30 "$WORK/daemon.log" >&2
   fi
-  rm -rf "$WORK"
+  [[ -z $WORK ]] || rm -rf "$WORK"
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
@@ -47,18 +47,22 @@ build_release() {
   if [[ ! -f $BUILD_DIR/build.ninja ]]; then
     cmake -S "$ROOT" -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=Release -DHOTLINE_TESTS=OFF >/dev/null
   fi
-  ninja -C "$BUILD_DIR" -j "${JOBS:-1}" hotlined >"$WORK/build.log" 2>&1 ||
-    { tail -n 30 "$WORK/build.log" >&2; die "building hotlined failed"; }
+  local out
+  out=$(ninja -C "$BUILD_DIR" -j "${JOBS:-1}" hotlined 2>&1) || { tail -n 30 <<<"$out" >&2; die "building hotlined failed"; }
   HOTLINED=$BUILD_DIR/src/hotlined
 }
 
 # $1: extra top-level config members, e.g. '"websocket":{"max_connections":5000}'.
-# Listens on port 0 and reads the port the kernel chose from the ready line.
+# HTTP and SIP listen on port 0; the HTTP port the kernel chose is read from
+# the ready line.
 start_daemon() {
   local port="" i
-  printf '{"http":{"listen":"127.0.0.1:0"},"log":{"level":"info"}%s}\n' "${1:+,$1}" >"$WORK/hotlined.json"
+  WORK=$(mktemp -d "${TMPDIR:-/tmp}/bench-hotlined.XXXXXX")
+  printf '{"http":{"listen":"127.0.0.1:0"},"sip":{"listen":"127.0.0.1:0"},"log":{"level":"info"}%s}\n' \
+    "${1:+,$1}" >"$WORK/hotlined.json"
+  : >"$WORK/daemon.log"  # now, not in the background job, so the loop below can read it at once
   HOTLINE_ADMIN_PASSWORD=$ADMIN_PASSWORD "$HOTLINED" --config "$WORK/hotlined.json" --data-dir "$WORK/data" \
-    >"$WORK/daemon.log" 2>&1 &
+    >>"$WORK/daemon.log" 2>&1 &
   DAEMON_PID=$!
   for ((i = 0; i < 200; i++)); do
     port=$(sed -n 's/.*event=daemon\.ready .*http=127\.0\.0\.1:\([0-9]*\).*/\1/p' "$WORK/daemon.log")

@@ -19,6 +19,7 @@ Api::Api(ApiContext& context) : context_(context) {
   add_system_routes(router_, *this);
   add_auth_routes(router_, *this);
   add_user_routes(router_, *this);
+  add_sip_routes(router_, *this);
 }
 
 awaitable<std::optional<auth::Principal>> Api::authenticate(const HttpRequest& request, bool allow_query_token) {

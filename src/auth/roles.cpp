@@ -47,6 +47,10 @@ std::string_view to_string(Permission permission) {
       return "notices.broadcast";
     case Permission::system_read:
       return "system.read";
+    case Permission::sip_accounts_read:
+      return "sip_accounts.read";
+    case Permission::sip_accounts_manage:
+      return "sip_accounts.manage";
   }
   return "unknown";
 }
@@ -68,6 +72,10 @@ bool role_has(Role role, Permission permission) {
       return role == Role::admin || role == Role::supervisor;
     case Permission::system_read:
       return role == Role::admin || role == Role::supervisor || role == Role::auditor;
+    case Permission::sip_accounts_read:
+      return role == Role::admin || role == Role::supervisor;
+    case Permission::sip_accounts_manage:
+      return role == Role::admin;
   }
   return false;
 }

@@ -1,5 +1,6 @@
 #include "hotline/core/config.hpp"
 
+#include <algorithm>
 #include <fstream>
 #include <functional>
 #include <limits>
@@ -106,6 +107,24 @@ class ObjectReader {
     out = std::move(parsed);
   }
 
+  // A non-empty list of distinct values, each one of `allowed`.
+  void string_list(const char* key, std::vector<std::string>& out, const std::set<std::string>& allowed) {
+    const json* v = find(key);
+    if (!v) return;
+    std::vector<std::string> list;
+    if (v->is_array()) {
+      for (const auto& item : *v) {
+        if (!item.is_string() || !allowed.count(item.get<std::string>()))
+          return bad(key, "unknown value " + item.dump());
+        if (std::find(list.begin(), list.end(), item.get<std::string>()) != list.end())
+          return bad(key, "repeated value " + item.dump());
+        list.push_back(item.get<std::string>());
+      }
+    }
+    if (list.empty()) return bad(key, "expected a non-empty array of strings");
+    out = std::move(list);
+  }
+
   void object(const char* key, const std::function<void(ObjectReader&)>& read) {
     const json* v = find(key);
     if (!v) return;
@@ -178,6 +197,18 @@ Config parse_config(const std::string& text, const std::string& source_name) {
       s.endpoint("listen", c.sip.listen);
       s.integer("max_message_bytes", c.sip.max_message_bytes, 1024, 65535);
       s.integer("tcp_idle_seconds", c.sip.tcp_idle_seconds, 1, 86400);
+      s.string("realm", c.sip.realm);
+      if (c.sip.realm.empty() || c.sip.realm.find('"') != std::string::npos)
+        s.bad("realm", "must be a non-empty name without quotes");
+      s.string_list("digest_algorithms", c.sip.digest_algorithms, {"MD5", "SHA-256"});
+      s.integer("register_min_expires", c.sip.register_min_expires, 1, 86400);
+      s.integer("register_max_expires", c.sip.register_max_expires, 1, 604800);
+      if (c.sip.register_max_expires < c.sip.register_min_expires) {
+        s.bad("register_max_expires", "must not be below sip.register_min_expires");
+      }
+      s.integer("auth_failures_before_ban", c.sip.auth_failures_before_ban, 1, 10000);
+      s.integer("ban_seconds", c.sip.ban_seconds, 1, 604800);
+      s.integer("max_requests_per_second", c.sip.max_requests_per_second, 1, 1000000);
     });
     r.object("websocket", [&](ObjectReader& w) {
       w.integer("send_queue_messages", c.websocket.send_queue_messages, 1, 1000000);

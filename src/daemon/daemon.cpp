@@ -26,6 +26,7 @@
 #include "hotline/core/clock.hpp"
 #include "hotline/core/error.hpp"
 #include "hotline/core/version.hpp"
+#include "hotline/pbx/sip_accounts.hpp"
 #include "hotline/sip/endpoint.hpp"
 #include "hotline/sip/transport.hpp"
 #include "hotline/store/backup.hpp"
@@ -132,14 +133,41 @@ int run_daemon(const Config& config) {
   auto work = asio::make_work_guard(io);
   api::Server server(io, api);
   server.start();
-  sip::Endpoint sip_endpoint(metrics);
+  sip::RegistrarConfig registrar_config;
+  registrar_config.realm = config.sip.realm;
+  registrar_config.algorithms.clear();
+  for (const auto& name : config.sip.digest_algorithms) {
+    registrar_config.algorithms.push_back(name == "MD5" ? sip::DigestAlgorithm::md5 : sip::DigestAlgorithm::sha256);
+  }
+  registrar_config.min_expires = config.sip.register_min_expires;
+  registrar_config.max_expires = config.sip.register_max_expires;
+  registrar_config.failures_before_ban = config.sip.auth_failures_before_ban;
+  registrar_config.ban_seconds = config.sip.ban_seconds;
+  registrar_config.max_requests_per_second = config.sip.max_requests_per_second;
   sip::TransportConfig sip_config{config.sip.listen, {}, config.sip.tcp_idle_seconds};
   sip_config.limits.max_message_bytes = config.sip.max_message_bytes;
-  sip::Transport sip_transport(io, sip_config, sip_endpoint, metrics);
-  sip_endpoint.attach(sip_transport);
-  sip_transport.start();
-  spdlog::info("event=sip.listening address={} udp=true tcp=true", config.sip.listen.host + ":" +
-                                                                       std::to_string(sip_transport.port()));
+  // The endpoint is bound to the transport after both exist (they refer to each other).
+  sip::Guard sip_guard(registrar_config, metrics);
+  std::optional<sip::Transport> sip_transport;
+  auto lookup_account = [&store, &sip_transport](const std::string& username,
+                                                 std::function<void(std::optional<sip::AccountSecrets>)> done) {
+    auto read = [username](store::Database& db) { return pbx::sip_account_secrets(db, username); };
+    store.read(std::move(read), asio::bind_executor(sip_transport->strand(),
+                                                    [done = std::move(done)](std::exception_ptr e,
+                                                                             std::optional<sip::AccountSecrets> s) {
+                                                      if (e) spdlog::error("event=sip.account_lookup_failed");
+                                                      done(e ? std::nullopt : std::move(s));
+                                                    }));
+  };
+  sip::Registrar registrar(registrar_config, lookup_account, sip_guard, metrics, auth::random_password(32));
+  sip::Endpoint sip_endpoint(metrics, sip_guard, registrar);
+  sip_transport.emplace(io, sip_config, sip_endpoint, metrics);
+  sip_endpoint.attach(*sip_transport);
+  sip_transport->start();
+  every(io, std::chrono::seconds(30),
+        [&] { asio::post(sip_transport->strand(), [&registrar] { registrar.sweep(now_ms()); }); });
+  spdlog::info("event=sip.listening address={}:{} udp=true tcp=true realm={}", config.sip.listen.host,
+               sip_transport->port(), config.sip.realm);
 
   asio::signal_set signals(io, SIGINT, SIGTERM);
   signals.async_wait([&](boost::system::error_code ec, int signal_number) {
@@ -147,7 +175,7 @@ int run_daemon(const Config& config) {
     spdlog::info("event=daemon.stopping signal={}", signal_number);
     sd_notify(0, "STOPPING=1");
     server.begin_shutdown();
-    sip_transport.stop();
+    sip_transport->stop();
     auto started = std::chrono::steady_clock::now();
     auto deadline = started + kDrainLimit;
     every(io, std::chrono::milliseconds(20), [&, started, deadline] {

@@ -2,6 +2,8 @@
 
 #include <sodium.h>
 
+#include "hotline/core/clock.hpp"
+
 namespace hotline::sip {
 namespace {
 
@@ -9,12 +11,29 @@ std::string new_tag() { return std::to_string(randombytes_random()) + std::to_st
 
 }  // namespace
 
-Endpoint::Endpoint(Metrics& metrics) : metrics_(metrics) {}
+Endpoint::Endpoint(Metrics& metrics, Guard& guard, Registrar& registrar)
+    : metrics_(metrics),
+      guard_(guard),
+      registrar_(registrar),
+      refused_(metrics.counter("hotline_sip_refused_total", "SIP requests dropped from banned sources.")) {}
 
 void Endpoint::on_request(const Message& request, const Source& source) {
   metrics_.counter("hotline_sip_requests_total", "SIP requests received, by method.", {{"method", request.method}})
       .inc();
+  auto now = now_ms();
+  if (!guard_.admit(source.address, request, now)) {
+    refused_.inc();
+    return;  // a banned source learns nothing, not even that we are here
+  }
   if (request.method == "ACK") return;  // ACK is never answered
+  if (request.method == "REGISTER") {
+    registrar_.on_register(request, source, now,
+                           [this, request, source](int status, std::string reason,
+                                                   std::vector<std::pair<std::string, std::string>> headers) {
+                             answer(request, source, status, reason.c_str(), std::move(headers));
+                           });
+    return;
+  }
   if (request.method == "OPTIONS") {
     answer(request, source, 200, "OK",
            {{"Allow", kAllow}, {"Accept", "application/sdp"}, {"Supported", ""}, {"Accept-Language", "zh-CN, en"}});

@@ -123,7 +123,7 @@ class HttpTest(unittest.TestCase):
     def test_system_info(self):
         status, body, _ = self.d.request("GET", "/api/v1/system/info", token=self.d.admin())
         self.assertEqual(status, 200)
-        self.assertEqual(body["schema_version"], 3)
+        self.assertEqual(body["schema_version"], 4)
         self.assertIn("uptime_seconds", body)
 
 

@@ -29,6 +29,9 @@ EXPECTED = {
     ("GET", "/api/v1/audit/verify"): {"admin", "auditor"},
     ("GET", "/api/v1/departments"): ANY,
     ("POST", "/api/v1/departments"): {"admin"},
+    ("GET", "/api/v1/sip/accounts"): {"admin", "supervisor"},
+    ("POST", "/api/v1/sip/accounts"): {"admin"},
+    ("PATCH", "/api/v1/sip/accounts/{id}"): {"admin"},
     ("GET", "/ws"): ANY,
 }
 

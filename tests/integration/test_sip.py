@@ -190,3 +190,129 @@ class SippTest(unittest.TestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+def register(port, user, password, algorithm="MD5", expires=300, contact_port=5999, sock=None):
+    """A REGISTER with digest authentication, as a phone does it. Returns the final response."""
+    import hashlib
+    import re
+    h = hashlib.md5 if algorithm == "MD5" else hashlib.sha256
+    s = sock or socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.settimeout(3)
+
+    def request(cseq, authorization=""):
+        text = (f"REGISTER sip:127.0.0.1:{port} SIP/2.0\r\n"
+                f"Via: SIP/2.0/UDP 127.0.0.1:{contact_port};branch=z9hG4bK-reg{cseq}{user};rport\r\n"
+                f"From: <sip:{user}@127.0.0.1>;tag=r1\r\nTo: <sip:{user}@127.0.0.1>\r\n"
+                f"Call-ID: reg-{user}@127.0.0.1\r\nCSeq: {cseq} REGISTER\r\n"
+                f"Contact: <sip:{user}@127.0.0.1:{contact_port}>\r\nExpires: {expires}\r\nMax-Forwards: 70\r\n"
+                f"{authorization}Content-Length: 0\r\n\r\n")
+        s.sendto(text.encode(), ("127.0.0.1", port))
+        try:
+            return s.recvfrom(65536)[0].decode()
+        except socket.timeout:
+            return None
+
+    first = request(1)
+    if first is None or not first.startswith("SIP/2.0 401"):
+        return first
+    challenge = [l for l in first.split("\r\n") if l.startswith("WWW-Authenticate") and f"algorithm={algorithm}" in l]
+    if not challenge:
+        return first
+    nonce = re.search(r'nonce="([^"]+)"', challenge[0]).group(1)
+    uri = f"sip:127.0.0.1:{port}"
+    ha1 = h(f"{user}:hotline:{password}".encode()).hexdigest()
+    ha2 = h(f"REGISTER:{uri}".encode()).hexdigest()
+    response = h(f"{ha1}:{nonce}:00000001:abcdef:auth:{ha2}".encode()).hexdigest()
+    auth = (f'Authorization: Digest username="{user}", realm="hotline", nonce="{nonce}", uri="{uri}", '
+            f'response="{response}", algorithm={algorithm}, qop=auth, nc=00000001, cnonce="abcdef"\r\n')
+    return request(2, auth)
+
+
+class RegistrarTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.d = Daemon({"sip": {"auth_failures_before_ban": 3, "ban_seconds": 3,
+                                "digest_algorithms": ["MD5", "SHA-256"]}}).start()
+        status, body, _ = cls.d.request("POST", "/api/v1/sip/accounts",
+                                        {"username": "8001", "password": "phone-secret-01", "display_name": "一号座席"},
+                                        token=cls.d.admin())
+        assert status == 201, body
+
+    @classmethod
+    def tearDownClass(cls):
+        code = cls.d.stop()
+        log = cls.d.log()
+        cls.d.cleanup()
+        assert code == 0, f"exit {code}\n{log}"
+
+    def test_md5_and_sha256_registration_then_unregister(self):
+        for algorithm in ("MD5", "SHA-256"):
+            reply = register(self.d.sip_port, "8001", "phone-secret-01", algorithm)
+            self.assertTrue(reply and reply.startswith("SIP/2.0 200 OK"), reply)
+            self.assertIn("Contact: <sip:8001@127.0.0.1:5999>;expires=300", reply)
+        reply = register(self.d.sip_port, "8001", "phone-secret-01", expires=0)
+        self.assertTrue(reply.startswith("SIP/2.0 200 OK"), reply)
+        self.assertNotIn("Contact:", reply)
+
+    def test_passwords_are_not_stored(self):
+        with self.d.db() as db:
+            row = db.execute("SELECT ha1_md5, ha1_sha256 FROM sip_accounts WHERE username = '8001'").fetchone()
+        self.assertEqual(len(row[0]), 32)
+        self.assertEqual(len(row[1]), 64)
+        self.assertNotIn("phone-secret-01", str(row))
+
+    def test_api_validates_accounts(self):
+        status, body, _ = self.d.request("POST", "/api/v1/sip/accounts", {"username": "8002", "password": "short"},
+                                         token=self.d.admin())
+        self.assertEqual(status, 400)
+        self.assertEqual(body["error"]["message"], "password: must be 10 to 128 characters")
+        status, body, _ = self.d.request("POST", "/api/v1/sip/accounts",
+                                         {"username": "8001", "password": "another-secret-1"}, token=self.d.admin())
+        self.assertEqual(status, 409)
+
+    def test_disabled_account_cannot_register(self):
+        status, acct, _ = self.d.request("POST", "/api/v1/sip/accounts",
+                                         {"username": "8003", "password": "phone-secret-03"}, token=self.d.admin())
+        self.d.request("PATCH", f"/api/v1/sip/accounts/{acct['id']}", {"enabled": False}, token=self.d.admin())
+        reply = register(self.d.sip_port, "8003", "phone-secret-03")
+        self.assertTrue(reply.startswith("SIP/2.0 403"), reply)
+        self.d.request("PATCH", f"/api/v1/sip/accounts/{acct['id']}", {"enabled": True}, token=self.d.admin())
+        reply = register(self.d.sip_port, "8003", "phone-secret-03")
+        self.assertTrue(reply.startswith("SIP/2.0 200"), reply)
+
+    def test_password_guessing_gets_the_source_banned(self):
+        # Another source address on loopback, so the other tests are not banned.
+        s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        s.bind(("127.0.0.2", 0))
+        for guess in ("guess-0001", "guess-0002", "guess-0003"):
+            reply = register(self.d.sip_port, "8001", guess, sock=s)
+            self.assertTrue(reply.startswith("SIP/2.0 403"), reply)
+        # Banned: even the right password gets no answer at all now.
+        self.assertIsNone(register(self.d.sip_port, "8001", "phone-secret-01", sock=s))
+        _, body, _ = self.d.request("GET", "/metrics")
+        self.assertIn("hotline_sip_bans_total 1", body.decode())
+        time.sleep(3.2)
+        reply = register(self.d.sip_port, "8001", "phone-secret-01", sock=s)
+        self.assertTrue(reply and reply.startswith("SIP/2.0 200"), reply)
+        s.close()
+
+    def test_scanner_is_banned_at_once(self):
+        s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        s.bind(("127.0.0.3", 0))
+        s.settimeout(1)
+        probe = options(self.d.sip_port, "scan-1").replace(b"Max-Forwards: 70", b"User-Agent: friendly-scanner\r\nMax-Forwards: 70")
+        s.sendto(probe, ("127.0.0.1", self.d.sip_port))
+        with self.assertRaises(socket.timeout):
+            s.recvfrom(65536)
+        s.close()
+
+    @unittest.skipUnless(shutil.which("sipp"), "sipp is not installed")
+    def test_sipp_registers_with_digest(self):
+        work = os.path.join(self.d.root, "sipp-register")
+        os.makedirs(work, exist_ok=True)
+        r = subprocess.run(["sipp", f"127.0.0.1:{self.d.sip_port}", "-sf", os.path.join(SIP_DIR, "register.xml"),
+                            "-s", "8001", "-au", "8001", "-ap", "phone-secret-01", "-m", "5", "-r", "5",
+                            "-i", "127.0.0.1", "-p", "0", "-nostdin", "-timeout", "20s", "-timeout_error"],
+                           cwd=work, capture_output=True, text=True, timeout=60)
+        self.assertEqual(r.returncode, 0, r.stdout[-2000:])

@@ -51,6 +51,10 @@ void seed(Database& db, int version) {
       db.query("INSERT INTO departments (code, name, created_at) VALUES ('water', '市水务局', ?)", now).run();
       db.query("UPDATE users SET department_id = 1 WHERE id = 1").run();
       break;
+    case 4:
+      db.query("INSERT INTO sip_accounts (username, display_name, realm, ha1_md5, ha1_sha256, user_id, created_at, "
+               "updated_at) VALUES ('8001', '8001', 'hotline', 'x', 'y', 1, ?, ?)", now, now).run();
+      break;
     default:
       FAIL() << "no seed rows for schema version " << version << ": add them so the upgrade test covers it";
   }

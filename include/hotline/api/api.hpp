@@ -66,5 +66,6 @@ class Api {
 void add_system_routes(Router& router, Api& api);
 void add_auth_routes(Router& router, Api& api);
 void add_user_routes(Router& router, Api& api);
+void add_sip_routes(Router& router, Api& api);
 
 }  // namespace hotline::api

@@ -27,6 +27,8 @@ enum class Permission {
   audit_read,
   notices_broadcast,
   system_read,
+  sip_accounts_read,
+  sip_accounts_manage,
 };
 
 std::string_view to_string(Permission permission);

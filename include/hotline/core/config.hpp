@@ -59,6 +59,13 @@ struct SipConfig {
   Endpoint listen{"127.0.0.1", 5060};  // UDP and TCP
   std::size_t max_message_bytes = 16384;
   unsigned tcp_idle_seconds = 600;
+  std::string realm = "hotline";
+  std::vector<std::string> digest_algorithms = {"MD5", "SHA-256"};
+  int register_min_expires = 60;
+  int register_max_expires = 3600;
+  unsigned auth_failures_before_ban = 10;
+  unsigned ban_seconds = 600;
+  unsigned max_requests_per_second = 50;
 };
 
 struct Config {
