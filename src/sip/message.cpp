@@ -71,14 +71,19 @@ bool plausible_user(std::string_view user) {
   return true;
 }
 
+// A hostname, an IPv4 address, or a bracketed IPv6 reference (osip strips
+// the brackets of URI hosts, so a bare IPv6 address is accepted too).
 bool plausible_host(std::string_view host) {
-  if (host.empty()) return false;
+  if (host.size() > 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+  if (host.empty() || host.size() > 255) return false;
+  bool v6 = host.find(':') != std::string_view::npos;
   for (unsigned char c : host) {
-    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' || c == '-' ||
-              c == ':' || c == '[' || c == ']' || c == '_';
+    bool ok = v6 ? (std::isxdigit(c) || c == ':' || c == '.')
+                 : ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' || c == '-' ||
+                    c == '_');
     if (!ok) return false;
   }
-  return true;
+  return !v6 || host.find(':') != host.rfind(':');  // an IPv6 address has at least two colons
 }
 
 std::optional<Uri> read_uri(osip_uri_t* u) {
@@ -102,7 +107,7 @@ std::optional<NameAddr> read_name_addr(osip_from_t* h) {
   if (!h) return std::nullopt;
   NameAddr na;
   auto uri = read_uri(h->url);
-  if (!uri) return std::nullopt;
+  if (!uri || (uri->scheme != "sip" && uri->scheme != "sips" && uri->scheme != "tel")) return std::nullopt;
   na.uri = std::move(*uri);
   na.display_name = str(h->displayname);
   osip_generic_param_t* tag = nullptr;
@@ -120,7 +125,7 @@ std::optional<Via> read_via(osip_via_t* v) {
   via.transport = str(v->protocol);
   via.host = str(v->host);
   auto port = parse_port(v->port);
-  if (!port || !plausible_host(via.host) || via.transport.empty()) return std::nullopt;
+  if (!port || !plausible_host(via.host) || via.transport.empty() || str(v->version) != "2.0") return std::nullopt;
   for (char c : via.transport) {
     if (!std::isalnum(static_cast<unsigned char>(c))) return std::nullopt;
   }
