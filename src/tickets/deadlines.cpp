@@ -33,4 +33,11 @@ Deadlines compute_deadlines(const WorkCalendar& calendar, const DeadlinePolicy& 
   return d;
 }
 
+Escalation escalation(std::int64_t start, std::int64_t due, std::int64_t now, double yellow_fraction) {
+  if (now >= due) return Escalation::red;
+  auto window = static_cast<double>(due - start);
+  if (window <= 0 || static_cast<double>(now - start) >= window * yellow_fraction) return Escalation::yellow;
+  return Escalation::none;
+}
+
 }  // namespace hotline::tickets

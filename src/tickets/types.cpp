@@ -8,7 +8,7 @@ namespace {
 
 // One table per enum, in declaration order: {name, label}.
 template <class E, std::size_t N>
-using Names = std::array<std::pair<std::string_view, std::string_view>, N>;
+using Names = std::array<std::pair<std::string_view, std::string_view>, N>;  // E: documents the enum
 
 constexpr Names<TicketType, 8> kTypes{{{"consultation", "咨询"},
                                        {"help", "求助"},
@@ -62,7 +62,7 @@ constexpr Names<Satisfaction, 3> kSatisfaction{
     {{"satisfied", "满意"}, {"basically_satisfied", "基本满意"}, {"unsatisfied", "不满意"}}};
 
 template <class E, std::size_t N>
-std::optional<E> parse(const Names<E, N>& names, std::string_view s) {
+std::optional<E> parse(const std::array<std::pair<std::string_view, std::string_view>, N>& names, std::string_view s) {
   for (std::size_t i = 0; i < N; ++i) {
     if (names[i].first == s) return static_cast<E>(i);
   }
@@ -70,12 +70,12 @@ std::optional<E> parse(const Names<E, N>& names, std::string_view s) {
 }
 
 template <class E, std::size_t N>
-std::string_view name(const Names<E, N>& names, E v) {
+std::string_view name(const std::array<std::pair<std::string_view, std::string_view>, N>& names, E v) {
   return names.at(static_cast<std::size_t>(v)).first;
 }
 
 template <class E, std::size_t N>
-std::string_view chinese(const Names<E, N>& names, E v) {
+std::string_view chinese(const std::array<std::pair<std::string_view, std::string_view>, N>& names, E v) {
   return names.at(static_cast<std::size_t>(v)).second;
 }
 
@@ -92,11 +92,11 @@ std::string_view label(TicketType v) { return chinese(kTypes, v); }
 std::string_view label(Urgency v) { return chinese(kUrgencies, v); }
 std::string_view label(State v) { return chinese(kStates, v); }
 
-std::optional<TicketType> parse_ticket_type(std::string_view s) { return parse(kTypes, s); }
-std::optional<Channel> parse_channel(std::string_view s) { return parse(kChannels, s); }
-std::optional<Urgency> parse_urgency(std::string_view s) { return parse(kUrgencies, s); }
-std::optional<State> parse_state(std::string_view s) { return parse(kStates, s); }
-std::optional<Action> parse_action(std::string_view s) { return parse(kActions, s); }
-std::optional<Satisfaction> parse_satisfaction(std::string_view s) { return parse(kSatisfaction, s); }
+std::optional<TicketType> parse_ticket_type(std::string_view s) { return parse<TicketType>(kTypes, s); }
+std::optional<Channel> parse_channel(std::string_view s) { return parse<Channel>(kChannels, s); }
+std::optional<Urgency> parse_urgency(std::string_view s) { return parse<Urgency>(kUrgencies, s); }
+std::optional<State> parse_state(std::string_view s) { return parse<State>(kStates, s); }
+std::optional<Action> parse_action(std::string_view s) { return parse<Action>(kActions, s); }
+std::optional<Satisfaction> parse_satisfaction(std::string_view s) { return parse<Satisfaction>(kSatisfaction, s); }
 
 }  // namespace hotline::tickets

@@ -14,6 +14,7 @@ import subprocess
 import tempfile
 import time
 import shutil
+import unittest
 import warnings
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -155,6 +156,28 @@ class Daemon:
         if self.config.get("http", {}).get("tls", {}).get("enabled"):
             kwargs.setdefault("tls", self.tls_context())
         return WsClient(self.port, token=token, **kwargs)
+
+
+def stop_and_check(daemon):
+    """Stops the daemon, removes its files, and fails unless it exited 0."""
+    code = daemon.stop()
+    log = daemon.log()
+    daemon.cleanup()
+    assert code == 0, f"exit {code}\n{log}"
+
+
+class DaemonTestCase(unittest.TestCase):
+    """One daemon for the whole class, started with CONFIG; it must exit 0."""
+
+    CONFIG = None
+
+    @classmethod
+    def setUpClass(cls):
+        cls.d = Daemon(cls.CONFIG).start()
+
+    @classmethod
+    def tearDownClass(cls):
+        stop_and_check(cls.d)
 
 
 class WsClosed(Exception):

@@ -4,20 +4,11 @@ import stat
 import time
 import unittest
 
-from harness import ADMIN_PASSWORD, Daemon
+from harness import DaemonTestCase, stop_and_check, ADMIN_PASSWORD, Daemon
 
 
-class AuthTest(unittest.TestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.d = Daemon({"auth": {"session_ttl_seconds": 3, "lockout_threshold": 3, "lockout_seconds": 2}}).start()
-
-    @classmethod
-    def tearDownClass(cls):
-        code = cls.d.stop()
-        log = cls.d.log()
-        cls.d.cleanup()
-        assert code == 0, f"exit {code}\n{log}"
+class AuthTest(DaemonTestCase):
+    CONFIG = {"auth": {"session_ttl_seconds": 3, "lockout_threshold": 3, "lockout_seconds": 2}}
 
     def test_login_gives_token_and_cookie(self):
         status, body, headers = self.d.request("POST", "/api/v1/auth/login",

@@ -3,7 +3,7 @@ import os
 import socket
 import unittest
 
-from harness import Daemon
+from harness import stop_and_check, Daemon
 
 
 class HttpTest(unittest.TestCase):
@@ -27,10 +27,7 @@ class HttpTest(unittest.TestCase):
 
     @classmethod
     def tearDownClass(cls):
-        code = cls.d.stop()
-        log = cls.d.log()
-        cls.d.cleanup()
-        assert code == 0, f"exit {code}\n{log}"
+        stop_and_check(cls.d)
 
     def raw(self, data):
         s = socket.create_connection(("127.0.0.1", self.d.port), timeout=10)

@@ -2,7 +2,7 @@
 and the daemon's own route list must match it exactly."""
 import unittest
 
-from harness import Daemon
+from harness import stop_and_check, Daemon
 
 ROLES = ["agent", "supervisor", "entry_clerk", "department_staff", "admin", "auditor"]
 PUBLIC = "public"
@@ -51,10 +51,7 @@ class RbacTest(unittest.TestCase):
 
     @classmethod
     def tearDownClass(cls):
-        code = cls.d.stop()
-        log = cls.d.log()
-        cls.d.cleanup()
-        assert code == 0, f"exit {code}\n{log}"
+        stop_and_check(cls.d)
 
     def test_route_list_matches_the_table(self):
         status, body, _ = self.d.request("GET", "/api/v1/system/routes", token=self.d.admin())

@@ -9,7 +9,7 @@ import subprocess
 import time
 import unittest
 
-from harness import Daemon
+from harness import DaemonTestCase, stop_and_check, Daemon
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 SIP_DIR = os.path.join(HERE, "..", "sip")
@@ -34,18 +34,7 @@ def options(port, call_id="opt-1"):
             f"Call-ID: {call_id}\r\nCSeq: 1 OPTIONS\r\nMax-Forwards: 70\r\nContent-Length: 0\r\n\r\n").encode()
 
 
-class SipTest(unittest.TestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.d = Daemon().start()
-
-    @classmethod
-    def tearDownClass(cls):
-        code = cls.d.stop()
-        log = cls.d.log()
-        cls.d.cleanup()
-        assert code == 0, f"exit {code}\n{log}"
-
+class SipTest(DaemonTestCase):
     def udp_exchange(self, payload, timeout=3.0):
         s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
         s.settimeout(timeout)
@@ -153,18 +142,7 @@ class SipTest(unittest.TestCase):
 
 
 @unittest.skipUnless(shutil.which("sipp"), "sipp (Debian sip-tester) is not installed")
-class SippTest(unittest.TestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.d = Daemon().start()
-
-    @classmethod
-    def tearDownClass(cls):
-        code = cls.d.stop()
-        log = cls.d.log()
-        cls.d.cleanup()
-        assert code == 0, f"exit {code}\n{log}"
-
+class SippTest(DaemonTestCase):
     def sipp(self, scenario, transport, calls=20):
         work = os.path.join(self.d.root, f"sipp-{scenario}-{transport}")
         os.makedirs(work, exist_ok=True)
@@ -241,10 +219,7 @@ class RegistrarTest(unittest.TestCase):
 
     @classmethod
     def tearDownClass(cls):
-        code = cls.d.stop()
-        log = cls.d.log()
-        cls.d.cleanup()
-        assert code == 0, f"exit {code}\n{log}"
+        stop_and_check(cls.d)
 
     def test_md5_and_sha256_registration_then_unregister(self):
         for algorithm in ("MD5", "SHA-256"):

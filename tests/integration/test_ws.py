@@ -4,7 +4,7 @@ import threading
 import time
 import unittest
 
-from harness import Daemon, WsClosed
+from harness import stop_and_check, Daemon, WsClosed
 
 
 class WsTest(unittest.TestCase):
@@ -16,10 +16,7 @@ class WsTest(unittest.TestCase):
 
     @classmethod
     def tearDownClass(cls):
-        code = cls.d.stop()
-        log = cls.d.log()
-        cls.d.cleanup()
-        assert code == 0, f"exit {code}\n{log}"
+        stop_and_check(cls.d)
 
     def test_no_token_is_refused(self):
         ws = self.d.ws(None)

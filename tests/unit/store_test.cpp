@@ -55,6 +55,40 @@ void seed(Database& db, int version) {
       db.query("INSERT INTO sip_accounts (username, display_name, realm, ha1_md5, ha1_sha256, user_id, created_at, "
                "updated_at) VALUES ('8001', '8001', 'hotline', 'x', 'y', 1, ?, ?)", now, now).run();
       break;
+    case 5:
+      db.query("UPDATE departments SET office_phone = '025-12345678' WHERE id = 1").run();
+      db.query("INSERT INTO dispatch_catalogue (category_code, department_id, updated_at) VALUES ('03', 1, ?)", now)
+          .run();
+      db.query("INSERT INTO ticket_sequences (day, last) VALUES ('20261128', 1)").run();
+      db.query(
+            "INSERT INTO tickets (number, type, channel, category_code, urgency, summary, caller_phone_enc, "
+            "caller_phone_hash, state, lead_department_id, created_by, created_at, updated_at) VALUES "
+            "('2026112800001', 'complaint', 'phone', '0301', 'normal', '停水', x'01', x'02', 'dispatched', 1, 1, ?, ?)",
+            now, now)
+          .run();
+      db.query("INSERT INTO ticket_assignments (ticket_id, department_id, role, assigned_at) VALUES (1, 1, 'lead', ?)",
+               now)
+          .run();
+      db.query(
+            "INSERT INTO ticket_history (ticket_id, at, actor, action, to_state) VALUES (1, ?, '1001', 'create', "
+            "'created')",
+            now)
+          .run();
+      db.query("INSERT INTO reminders (ticket_id, due_at, created_by, created_at) VALUES (1, ?, 1, ?)", now, now).run();
+      break;
+    case 6:
+      db.query(
+            "INSERT INTO kb_articles (section, title, body, created_at, updated_at) VALUES ('faq', '社保卡补办', "
+            "'携带身份证办理', ?, ?)",
+            now, now)
+          .run();
+      db.query(
+            "INSERT INTO kb_article_versions (article_id, version, section, title, body, edited_at) VALUES "
+            "(1, 1, 'faq', '社保卡补办', '携带身份证办理', ?)",
+            now)
+          .run();
+      db.query("UPDATE tickets SET kb_article_id = 1 WHERE id = 1").run();
+      break;
     default:
       FAIL() << "no seed rows for schema version " << version << ": add them so the upgrade test covers it";
   }

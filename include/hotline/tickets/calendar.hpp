@@ -47,9 +47,9 @@ struct WorkCalendar {
 // n must be >= 1.
 std::int64_t add_working_days(const WorkCalendar& calendar, std::int64_t from, int n);
 
-// Working days between two instants' days: how many working days lie after
-// due's day up to and including now's day (0 when now is not past due's day).
-// Used for "more than 5 working days overdue".
+// Whole working days a ticket is late: the working days after the deadline's
+// day (a deadline at 00:00 belongs to the day before) up to and including
+// now's day. Used for "more than 5 working days overdue".
 int working_days_late(const WorkCalendar& calendar, std::int64_t due, std::int64_t now);
 
 }  // namespace hotline::tickets

@@ -15,9 +15,8 @@ struct DeadlinePolicy {
   std::int64_t extra_urgent_reply_ms = 2LL * 3600 * 1000;
   std::int64_t urgent_reply_ms = 24LL * 3600 * 1000;
   std::map<TicketType, int> reply_working_days = {
-      {TicketType::consultation, 1}, {TicketType::suggestion, 1}, {TicketType::help, 5},
-      {TicketType::complaint, 5},    {TicketType::report, 5},     {TicketType::praise, 5},
-      {TicketType::mailbox, 5},      {TicketType::other, 5}};
+      {TicketType::consultation, 1}, {TicketType::suggestion, 1}, {TicketType::help, 5},    {TicketType::complaint, 5},
+      {TicketType::report, 5},       {TicketType::praise, 5},     {TicketType::mailbox, 5}, {TicketType::other, 5}};
   int complex_reply_working_days = 15;
   // Signing for a dispatched ticket (签收).
   std::int64_t extra_urgent_sign_ms = 30LL * 60 * 1000;
@@ -39,9 +38,9 @@ struct Deadlines {
 Deadlines compute_deadlines(const WorkCalendar& calendar, const DeadlinePolicy& policy, TicketType type,
                             Urgency urgency, bool complex, std::int64_t from);
 
-struct DeadlineRules {
-  WorkCalendar calendar;
-  DeadlinePolicy policy;
-};
+// 督办 levels: yellow once `yellow_fraction` of the time from start to due has
+// passed (e.g. 0.8), red once the deadline has passed.
+enum class Escalation { none, yellow, red };
+Escalation escalation(std::int64_t start, std::int64_t due, std::int64_t now, double yellow_fraction);
 
 }  // namespace hotline::tickets

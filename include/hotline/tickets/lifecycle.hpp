@@ -34,17 +34,17 @@ bool needs_reason(Action action);
 
 struct ActionArgs {
   std::string reason;
-  std::optional<std::int64_t> lead_department_id;       // dispatch, redispatch; reopen keeps the lead by default
-  std::vector<std::int64_t> assisting_department_ids;   // dispatch, redispatch, reopen
-  std::optional<std::string> referred_to;               // refer: "110", "119", "120" or "122"
-  std::optional<std::string> reply;                     // reply, close_on_spot (the answer given)
-  std::optional<Satisfaction> satisfaction;             // record_callback
-  std::optional<std::int64_t> reply_due;                // request_extension (asked), approve_extension (granted),
-                                                        // reopen and redispatch (optional fresh deadline)
-  std::optional<std::int64_t> sign_due;                 // dispatch, redispatch, reopen (optional)
-  std::optional<std::int64_t> master_id;                // merge
-  std::optional<std::int64_t> kb_article_id;            // close_on_spot from a knowledge-base article
-  std::optional<std::int64_t> now;                      // unix ms; defaults to the clock
+  std::optional<std::int64_t> lead_department_id;      // dispatch, redispatch; reopen keeps the lead by default
+  std::vector<std::int64_t> assisting_department_ids;  // dispatch, redispatch, reopen
+  std::optional<std::string> referred_to;              // refer: "110", "119", "120" or "122"
+  std::optional<std::string> reply;                    // reply, close_on_spot (the answer given)
+  std::optional<Satisfaction> satisfaction;            // record_callback
+  std::optional<std::int64_t> reply_due;               // request_extension (asked), approve_extension (granted;
+                                                       // default: as asked), reopen, redispatch (fresh deadline)
+  std::optional<std::int64_t> sign_due;                // dispatch, redispatch, reopen (optional)
+  std::optional<std::int64_t> master_id;               // merge
+  std::optional<std::int64_t> kb_article_id;           // close_on_spot from a knowledge-base article
+  std::optional<std::int64_t> now;                     // unix ms; defaults to the clock
 };
 
 // Runs one action in the caller's transaction and returns the updated ticket.

@@ -16,6 +16,7 @@
 
 namespace hotline::tickets {
 
+// Immutable once built, so one instance may be shared by every store thread.
 class PersonalDataKey {
  public:
   static constexpr std::size_t kKeyBytes = 32;

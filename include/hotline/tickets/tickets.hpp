@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "hotline/store/database.hpp"
+#include "hotline/tickets/categories.hpp"
 #include "hotline/tickets/deadlines.hpp"
 #include "hotline/tickets/personal_data.hpp"
 #include "hotline/tickets/types.hpp"
@@ -60,16 +61,24 @@ struct NewTicket {
   bool confidential = false;
 };
 
+// What the daemon loads from its configuration and hands to create_ticket.
+struct TicketRules {
+  WorkCalendar calendar;
+  DeadlinePolicy policy;
+  CategoryTree categories = CategoryTree::defaults();
+};
+
+// As sealed: the phone in its normalised form (normalise_phone).
 struct Caller {
   std::optional<std::string> name;
   std::optional<std::string> phone;
 };
 
-// Validates, numbers (day in Asia/Shanghai + daily sequence of at least 5
+// Validates (the category must be in rules.categories), numbers (day in Asia/Shanghai + daily sequence of at least 5
 // digits), seals the caller, fills in the deadlines and writes the "create"
 // history entry. `now` is unix ms.
-Ticket create_ticket(store::Database& db, const PersonalDataKey& key, const DeadlineRules& rules,
-                     const NewTicket& ticket, const Actor& actor, std::int64_t now);
+Ticket create_ticket(store::Database& db, const PersonalDataKey& key, const TicketRules& rules, const NewTicket& ticket,
+                     const Actor& actor, std::int64_t now);
 
 std::optional<Ticket> get_ticket(store::Database& db, std::int64_t id);
 std::optional<Ticket> find_by_number(store::Database& db, const std::string& number);
@@ -87,6 +96,11 @@ struct TicketFilter {
   std::optional<std::int64_t> before_id;      // paging: tickets with a smaller id
   int limit = 100;                            // 1..1000
 };
+// The deadline that matters where the ticket stands: signing while created or
+// dispatched, the reply while a department has it, the close (callback)
+// after the reply; none once finished. list_tickets' overdue filter uses the same rule.
+std::optional<std::int64_t> current_deadline(const Ticket& ticket);
+
 // Newest first.
 std::vector<Ticket> list_tickets(store::Database& db, const TicketFilter& filter);
 

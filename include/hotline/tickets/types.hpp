@@ -19,7 +19,7 @@ enum class State {
   rejected,             // 不予受理
   referred,             // 转 110/119/120/122
   dispatched,           // 派单: waiting for the lead unit to sign
-  signed,               // 签收: the lead unit is handling it
+  signed_for,           // 签收: the lead unit is handling it
   returned,             // 退回: "not our remit", waiting for the hotline's review
   extension_requested,  // 延期申请 pending
   replied,              // 答复: waiting for the hotline's review
@@ -60,7 +60,7 @@ std::string_view to_string(State v);
 std::string_view to_string(Action v);
 std::string_view to_string(Satisfaction v);
 
-// Chinese labels, e.g. label(State::signed) == "已签收".
+// Chinese labels, e.g. label(State::signed_for) == "已签收".
 std::string_view label(TicketType v);
 std::string_view label(Urgency v);
 std::string_view label(State v);
