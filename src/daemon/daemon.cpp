@@ -84,6 +84,22 @@ void every(asio::io_context& io, std::chrono::milliseconds period, std::function
   std::make_shared<Ticker>(io, period, std::move(tick))->arm();
 }
 
+sip::RegistrarConfig registrar_config_from(const SipConfig& sip) {
+  sip::RegistrarConfig r;
+  r.realm = sip.realm;
+  r.algorithms.clear();
+  for (const auto& name : sip.digest_algorithms) {
+    r.algorithms.push_back(name == "MD5" ? sip::DigestAlgorithm::md5 : sip::DigestAlgorithm::sha256);
+  }
+  r.min_expires = sip.register_min_expires;
+  r.max_expires = sip.register_max_expires;
+  r.default_expires = sip.register_max_expires;
+  r.failures_before_ban = sip.auth_failures_before_ban;
+  r.ban_seconds = sip.ban_seconds;
+  r.max_requests_per_second = sip.max_requests_per_second;
+  return r;
+}
+
 }  // namespace
 
 void bootstrap_admin(const Config& config) {
@@ -133,21 +149,11 @@ int run_daemon(const Config& config) {
   auto work = asio::make_work_guard(io);
   api::Server server(io, api);
   server.start();
-  sip::RegistrarConfig registrar_config;
-  registrar_config.realm = config.sip.realm;
-  registrar_config.algorithms.clear();
-  for (const auto& name : config.sip.digest_algorithms) {
-    registrar_config.algorithms.push_back(name == "MD5" ? sip::DigestAlgorithm::md5 : sip::DigestAlgorithm::sha256);
-  }
-  registrar_config.min_expires = config.sip.register_min_expires;
-  registrar_config.max_expires = config.sip.register_max_expires;
-  registrar_config.failures_before_ban = config.sip.auth_failures_before_ban;
-  registrar_config.ban_seconds = config.sip.ban_seconds;
-  registrar_config.max_requests_per_second = config.sip.max_requests_per_second;
+  auto registrar_config = registrar_config_from(config.sip);
   sip::TransportConfig sip_config{config.sip.listen, {}, config.sip.tcp_idle_seconds};
   sip_config.limits.max_message_bytes = config.sip.max_message_bytes;
-  // The endpoint is bound to the transport after both exist (they refer to each other).
   sip::Guard sip_guard(registrar_config, metrics);
+  // Made after the endpoint, which it calls; the endpoint answers through it.
   std::optional<sip::Transport> sip_transport;
   auto lookup_account = [&store, &sip_transport](const std::string& username,
                                                  std::function<void(std::optional<sip::AccountSecrets>)> done) {
