@@ -8,8 +8,12 @@
 #include <memory>
 #include <mutex>
 
+#include "text.hpp"
+
 namespace hotline::sip {
 namespace {
+
+using text::iequals;
 
 // libosip2 fills static lookup tables once; after that parsing is reentrant.
 void ensure_parser() {
@@ -35,14 +39,6 @@ struct OsipString {
 };
 
 std::string str(const char* p) { return p ? std::string(p) : std::string(); }
-
-bool iequals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    if (std::tolower(static_cast<unsigned char>(a[i])) != std::tolower(static_cast<unsigned char>(b[i]))) return false;
-  }
-  return true;
-}
 
 std::optional<std::uint16_t> parse_port(const char* p) {
   if (!p || !*p) return std::uint16_t{0};
@@ -79,8 +75,8 @@ bool plausible_host(std::string_view host) {
   bool v6 = host.find(':') != std::string_view::npos;
   for (unsigned char c : host) {
     bool ok = v6 ? (std::isxdigit(c) || c == ':' || c == '.')
-                 : ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' || c == '-' ||
-                    c == '_');
+                 : ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
+                    c == '-' || c == '_');
     if (!ok) return false;
   }
   return !v6 || host.find(':') != host.rfind(':');  // an IPv6 address has at least two colons

@@ -5,13 +5,12 @@
 #include <algorithm>
 #include <charconv>
 
+#include "text.hpp"
+
 namespace hotline::sip {
 namespace {
 
-std::string lower(std::string s) {
-  for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return s;
-}
+using text::lower;
 
 // ";expires=N" on a Contact value, if any.
 std::optional<int> contact_expires(const std::string& text) {

@@ -3,8 +3,12 @@
 #include <cctype>
 #include <charconv>
 
+#include "text.hpp"
+
 namespace hotline::sip {
 namespace {
+
+using text::iequals;
 
 // Space-separated fields of an SDP value.
 std::vector<std::string_view> split(std::string_view value) {
@@ -41,14 +45,6 @@ std::optional<Format> static_format(int pt) {
     default:
       return std::nullopt;
   }
-}
-
-bool iequals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    if (std::tolower(static_cast<unsigned char>(a[i])) != std::tolower(static_cast<unsigned char>(b[i]))) return false;
-  }
-  return true;
 }
 
 }  // namespace
