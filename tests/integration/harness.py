@@ -5,6 +5,7 @@ import base64
 import http.client
 import json
 import os
+import re
 import signal
 import socket
 import ssl
@@ -25,23 +26,17 @@ ADMIN_PASSWORD = "admin-pass-123"
 warnings.simplefilter("ignore", ResourceWarning)
 
 
-def free_port(kind=socket.SOCK_STREAM):
-    s = socket.socket(socket.AF_INET, kind)
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
-
-
 class Daemon:
     """One hotlined process. config is merged over a test default."""
 
     def __init__(self, config=None, env=None, data_dir=None, admin_password=ADMIN_PASSWORD):
-        self.port = free_port()
-        self.sip_port = free_port(socket.SOCK_DGRAM)
+        # Port 0: the kernel picks free ports and the daemon logs them (no
+        # race with other tests' client sockets); start() reads them back.
+        self.port = None
+        self.sip_port = None
         self.root = tempfile.mkdtemp(prefix="hotline-it-")
         self.data_dir = data_dir or os.path.join(self.root, "var")
-        self.config = {"http": {"listen": f"127.0.0.1:{self.port}"}, "sip": {"listen": f"127.0.0.1:{self.sip_port}"},
+        self.config = {"http": {"listen": "127.0.0.1:0"}, "sip": {"listen": "127.0.0.1:0"},
                        "log": {"console": False, "level": "info"}}
         for key, value in (config or {}).items():
             if isinstance(value, dict):
@@ -59,10 +54,13 @@ class Daemon:
 
     # -- process ---------------------------------------------------------
     def start(self, timeout=60):
+        log_path = os.path.join(self.data_dir, "log", "hotlined.log")
+        log_offset = os.path.getsize(log_path) if os.path.exists(log_path) else 0
         self.stderr = open(os.path.join(self.root, "stderr.log"), "ab")
         self.proc = subprocess.Popen([HOTLINED, "--config", self.config_path, "--data-dir", self.data_dir],
                                      env=self.env, stdout=self.stderr, stderr=self.stderr)
         deadline = time.time() + timeout
+        self._read_ports(log_path, log_offset, deadline)
         while time.time() < deadline:
             if self.proc.poll() is not None:
                 raise RuntimeError(f"hotlined exited with {self.proc.returncode}:\n{self.log()}")
@@ -74,6 +72,23 @@ class Daemon:
                 pass
             time.sleep(0.1)
         raise RuntimeError("hotlined did not answer /healthz in time:\n" + self.log())
+
+    def _read_ports(self, log_path, offset, deadline):
+        """Waits for the daemon's ready line and takes the ports it chose."""
+        while time.time() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"hotlined exited with {self.proc.returncode}:\n{self.log()}")
+            if os.path.exists(log_path):
+                with open(log_path, errors="replace") as f:
+                    f.seek(offset)
+                    text = f.read()
+                http = re.search(r"event=daemon\.ready .*?http=127\.0\.0\.1:(\d+)", text)
+                sip = re.search(r"event=sip\.listening address=127\.0\.0\.1:(\d+)", text)
+                if http and sip:
+                    self.port, self.sip_port = int(http.group(1)), int(sip.group(1))
+                    return
+            time.sleep(0.05)
+        raise RuntimeError("hotlined did not log its ports in time:\n" + self.log())
 
     def stop(self, sig=signal.SIGTERM, timeout=30):
         if not self.proc or self.proc.poll() is not None:

@@ -191,6 +191,15 @@ def register(port, user, password, algorithm="MD5", expires=300, contact_port=59
         except socket.timeout:
             return None
 
+    try:
+        return _authenticated(request, user, password, port, h, algorithm)
+    finally:
+        if sock is None:
+            s.close()
+
+
+def _authenticated(request, user, password, port, h, algorithm):
+    import re
     first = request(1)
     if first is None or not first.startswith("SIP/2.0 401"):
         return first
