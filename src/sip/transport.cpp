@@ -70,6 +70,29 @@ struct Transport::Impl : std::enable_shared_from_this<Impl> {
     boost::system::error_code ec;
     auto address = asio::ip::make_address(config.listen.host, ec);
     if (ec) throw Error(Errc::invalid_argument, "sip.listen: bad address " + config.listen.host);
+    // Port 0 lets the kernel choose the UDP port, and TCP must get the same
+    // number: when a TCP socket already holds it, try another (a few times).
+    for (int attempt = 0;; ++attempt) {
+      bind_udp(address);
+      tcp::endpoint t(address, udp_socket.local_endpoint().port());
+      acceptor.open(t.protocol());
+      acceptor.set_option(asio::socket_base::reuse_address(true));
+      acceptor.bind(t, ec);
+      if (!ec) break;
+      acceptor.close();
+      udp_socket.close();
+      if (config.listen.port != 0 || attempt == 20) {
+        throw Error(Errc::unavailable,
+                    "sip.listen: cannot bind TCP " + config.listen.to_string() + ": " + ec.message());
+      }
+    }
+    acceptor.listen();
+    asio::co_spawn(strand, udp_loop(shared_from_this()), asio::detached);
+    asio::co_spawn(strand, accept_loop(shared_from_this()), asio::detached);
+  }
+
+  void bind_udp(const asio::ip::address& address) {
+    boost::system::error_code ec;
     udp::endpoint u(address, config.listen.port);
     udp_socket.open(u.protocol());
     udp_socket.set_option(asio::socket_base::reuse_address(true));
@@ -77,16 +100,6 @@ struct Transport::Impl : std::enable_shared_from_this<Impl> {
     if (ec)
       throw Error(Errc::unavailable, "sip.listen: cannot bind UDP " + config.listen.to_string() + ": " + ec.message());
     udp_socket.set_option(asio::socket_base::receive_buffer_size(4 << 20), ec);  // bursts of INVITEs
-    // TCP on the same port as UDP (an ephemeral UDP port picks the TCP one).
-    tcp::endpoint t(address, udp_socket.local_endpoint().port());
-    acceptor.open(t.protocol());
-    acceptor.set_option(asio::socket_base::reuse_address(true));
-    acceptor.bind(t, ec);
-    if (ec)
-      throw Error(Errc::unavailable, "sip.listen: cannot bind TCP " + config.listen.to_string() + ": " + ec.message());
-    acceptor.listen();
-    asio::co_spawn(strand, udp_loop(shared_from_this()), asio::detached);
-    asio::co_spawn(strand, accept_loop(shared_from_this()), asio::detached);
   }
 
   void stop() {
