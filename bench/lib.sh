@@ -1,10 +1,10 @@
+# shellcheck shell=bash
 # Shared by http.sh and ws-fanout.sh (sourced, not run): build the Release
 # hotlined, start it on a free loopback port with a throw-away data dir, log
 # in, read its CPU time, stop it. Set HOTLINED=/path/to/hotlined to skip the build.
 
 BENCH_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 ROOT=$(dirname "$BENCH_DIR")
-BUILD_DIR=${BUILD_DIR:-$ROOT/build-release}
 WORK=""  # made by start_daemon, after the build
 ADMIN_PASSWORD="bench-$RANDOM$RANDOM"
 DAEMON_PID=""
@@ -40,16 +40,12 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-# Configure once, then let ninja decide what is out of date.
+# The same Release build as scripts/build release (build/release, shared ccache).
 build_release() {
   if [[ -n ${HOTLINED:-} ]]; then return; fi
-  need cmake ninja
-  if [[ ! -f $BUILD_DIR/build.ninja ]]; then
-    cmake -S "$ROOT" -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=Release -DHOTLINE_TESTS=OFF >/dev/null
-  fi
   local out
-  out=$(ninja -C "$BUILD_DIR" -j "${JOBS:-1}" hotlined 2>&1) || { tail -n 30 <<<"$out" >&2; die "building hotlined failed"; }
-  HOTLINED=$BUILD_DIR/src/hotlined
+  out=$(HOTLINE_JOBS=${JOBS:-2} "$ROOT/scripts/build" release hotlined 2>&1) || { tail -n 30 <<<"$out" >&2; die "building hotlined failed"; }
+  HOTLINED=$ROOT/build/release/src/hotlined
 }
 
 # $1: extra top-level config members, e.g. '"websocket":{"max_connections":5000}'.
