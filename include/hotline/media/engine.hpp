@@ -1,0 +1,94 @@
+#pragma once
+// Anchored RTP for calls. The engine owns the media threads ("media-N", one
+// io_context each) and the RTP port pool (rtp.ports). A Session is one call's
+// media: all its legs live on one media thread, so relaying a packet from
+// one leg to another takes no lock; calls are spread over the threads.
+//
+// Every Session method is thread-safe: it posts to the session's thread.
+// Callbacks run on that media thread; the caller re-posts to its own strand.
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "hotline/core/metrics.hpp"
+
+namespace hotline::media {
+
+struct MediaConfig {
+  std::string address = "127.0.0.1";  // rtp.address: sockets bind here; SDP announces it
+  std::uint16_t port_min = 20000;      // rtp.ports: even RTP ports, RTCP on port + 1
+  std::uint16_t port_max = 29999;
+  unsigned threads = 0;  // 0: one per core
+};
+
+// What the leg's peer and we agreed in SDP.
+struct LegCodec {
+  int payload_type = 0;              // 0 PCMU or 8 PCMA
+  int telephone_event_type = -1;     // -1: not negotiated
+};
+
+enum class Flow { sendrecv, sendonly, recvonly, inactive };  // from our side of the leg
+
+// Per-direction counters of one leg, for the call record and metrics.
+struct LegStats {
+  std::uint64_t packets_received = 0;  // from the leg's peer
+  std::uint64_t packets_sent = 0;      // to the leg's peer
+  std::uint64_t bytes_received = 0;
+  std::uint64_t bytes_sent = 0;
+  std::uint64_t packets_lost = 0;      // inbound, from sequence gaps (RFC 3550 A.3)
+  double jitter_ms = 0;                // inbound interarrival jitter (RFC 3550 A.8)
+  std::uint64_t remote_packets_lost = 0;  // outbound, as the peer's RTCP reports say
+  double remote_jitter_ms = 0;
+  std::string latched_address;  // where the peer's media really came from (symmetric RTP)
+  std::uint16_t latched_port = 0;
+};
+
+using LegId = std::uint32_t;
+
+class Session {
+ public:
+  virtual ~Session() = default;
+  // Allocates an RTP/RTCP port pair and opens the sockets (synchronously:
+  // binding is not blocking). Throws hotline::Error(unavailable) when the
+  // pool is empty. The returned port goes into our SDP.
+  struct NewLeg {
+    LegId id;
+    std::uint16_t local_port;
+  };
+  virtual NewLeg add_leg() = 0;
+  // The peer's SDP address; replaced by the first packet's source (latching).
+  virtual void set_remote(LegId leg, std::string address, std::uint16_t port, LegCodec codec) = 0;
+  virtual void set_flow(LegId leg, Flow flow) = 0;  // hold: sendonly / inactive
+  // Media from a goes to b and from b to a, with SSRC, sequence and
+  // timestamp rewritten so each peer sees one continuous stream, and
+  // payload types mapped between the legs' codecs (same G.711 law only).
+  virtual void bridge(LegId a, LegId b) = 0;
+  virtual void echo(LegId leg) = 0;     // send back what the leg sends us
+  virtual void isolate(LegId leg) = 0;  // undo bridge/echo: the leg's media is dropped
+  // Final counters of every leg, after all sockets are closed and ports returned.
+  virtual void close(std::function<void(std::vector<std::pair<LegId, LegStats>>)> done) = 0;
+  virtual void stats(LegId leg, std::function<void(LegStats)> done) = 0;
+};
+
+class Engine {
+ public:
+  Engine(MediaConfig config, Metrics& metrics);
+  ~Engine();  // stops and joins the threads
+  Engine(const Engine&) = delete;
+  Engine& operator=(const Engine&) = delete;
+
+  void start();
+  void stop();
+  std::shared_ptr<Session> open_session();  // thread-safe; round-robin over media threads
+  const std::string& address() const;
+  std::size_t ports_in_use() const;
+  std::size_t ports_free() const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace hotline::media
