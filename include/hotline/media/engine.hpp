@@ -21,6 +21,7 @@ struct MediaConfig {
   std::uint16_t port_min = 20000;      // rtp.ports: even RTP ports, RTCP on port + 1
   std::uint16_t port_max = 29999;
   unsigned threads = 0;  // 0: one per core
+  unsigned rtcp_interval_ms = 5000;  // our SR/RR to each leg's peer (RFC 3550 suggests 5 s)
 };
 
 // What the leg's peer and we agreed in SDP.
@@ -83,7 +84,7 @@ class Engine {
   void stop();
   std::shared_ptr<Session> open_session();  // thread-safe; round-robin over media threads
   const std::string& address() const;
-  std::size_t ports_in_use() const;
+  std::size_t ports_in_use() const;  // ports, RTP and RTCP each counted
   std::size_t ports_free() const;
 
  private:

@@ -1,0 +1,296 @@
+#include "leg.hpp"
+
+#include <netinet/in.h>
+#include <netinet/ip.h>
+#include <sys/socket.h>
+
+#include <boost/asio/ip/address.hpp>
+#include <random>
+#include <spdlog/spdlog.h>
+
+#include "rtcp.hpp"
+
+namespace hotline::media {
+namespace asio = boost::asio;
+
+namespace {
+
+constexpr std::uint8_t kPcmu = 0;
+constexpr std::uint8_t kPcma = 8;
+
+std::uint32_t random32() {
+  std::random_device device;
+  return device();
+}
+
+// Payload type of the destination leg for a source packet, or nullopt when
+// it cannot go there: audio only between the same G.711 law (transcoding
+// is not ours), telephone-event only where both sides negotiated it.
+std::optional<std::uint8_t> map_payload_type(const LegCodec& from, const LegCodec& to, std::uint8_t type) {
+  if (type == from.payload_type) {
+    const bool known_law = type == kPcmu || type == kPcma;
+    if (!known_law || to.payload_type != type) return std::nullopt;
+    return static_cast<std::uint8_t>(to.payload_type);
+  }
+  if (from.telephone_event_type >= 0 && type == from.telephone_event_type && to.telephone_event_type >= 0) {
+    return static_cast<std::uint8_t>(to.telephone_event_type);
+  }
+  return std::nullopt;
+}
+
+// Arrival time on the 8 kHz RTP clock, for the jitter of A.8.
+std::uint32_t arrival_units(std::chrono::steady_clock::time_point now) {
+  const auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(now.time_since_epoch()).count();
+  return static_cast<std::uint32_t>(ns / 125'000);
+}
+
+void mark_expedited_forwarding(asio::ip::udp::socket& socket, bool v6) {
+  const int tos = 46 << 2;  // DSCP EF for voice (RFC 4594); failure is harmless
+  if (v6) {
+    ::setsockopt(socket.native_handle(), IPPROTO_IPV6, IPV6_TCLASS, &tos, sizeof tos);
+  } else {
+    ::setsockopt(socket.native_handle(), IPPROTO_IP, IP_TOS, &tos, sizeof tos);
+  }
+}
+
+}  // namespace
+
+Leg::Leg(LegId id, asio::io_context& io, std::shared_ptr<PortPool> pool, const asio::ip::address& address,
+         RelayCounters& counters, std::string cname, std::chrono::milliseconds rtcp_interval)
+    : id_(id),
+      pool_(std::move(pool)),
+      counters_(counters),
+      cname_(std::move(cname)),
+      rtcp_interval_(rtcp_interval),
+      rtp_socket_(io),
+      rtcp_socket_(io),
+      rtcp_timer_(io),
+      output_(random32(), static_cast<std::uint16_t>(random32()), random32()) {
+  const udp protocol = address.is_v6() ? udp::v6() : udp::v4();
+  port_ = pool_->acquire([&](std::uint16_t port) {
+    boost::system::error_code ec;
+    rtp_socket_.open(protocol, ec);
+    if (!ec) rtp_socket_.bind({address, port}, ec);
+    if (!ec) rtcp_socket_.open(protocol, ec);
+    if (!ec) rtcp_socket_.bind({address, static_cast<std::uint16_t>(port + 1)}, ec);
+    // Sends from the receive handler must never wait: a full socket buffer drops the packet.
+    if (!ec) rtp_socket_.non_blocking(true, ec);
+    if (!ec) rtcp_socket_.non_blocking(true, ec);
+    if (ec) {
+      boost::system::error_code ignored;
+      rtp_socket_.close(ignored);
+      rtcp_socket_.close(ignored);
+      return false;
+    }
+    mark_expedited_forwarding(rtp_socket_, address.is_v6());
+    return true;
+  });
+}
+
+Leg::~Leg() {
+  // A leg whose adoption never ran (engine stopped) still gives its ports back.
+  if (!closed_) pool_->release(port_);
+}
+
+void Leg::start(const std::shared_ptr<Leg>& self) {
+  receive_rtp(self);
+  receive_rtcp(self);
+  schedule_rtcp(self);
+}
+
+void Leg::receive_rtp(std::shared_ptr<Leg> self) {
+  // The handler is small and moves its shared_ptr on: Asio recycles the
+  // operation's memory, so the loop allocates nothing per packet.
+  rtp_socket_.async_receive_from(
+      asio::buffer(rtp_buffer_), rtp_sender_,
+      [self = std::move(self)](const boost::system::error_code& ec, std::size_t size) mutable {
+        Leg& leg = *self;
+        if (leg.closed_ || ec == asio::error::operation_aborted || ec == asio::error::bad_descriptor) return;
+        if (!ec) leg.on_rtp(size);
+        leg.receive_rtp(std::move(self));
+      });
+}
+
+void Leg::receive_rtcp(std::shared_ptr<Leg> self) {
+  rtcp_socket_.async_receive_from(
+      asio::buffer(rtcp_buffer_), rtcp_sender_,
+      [self = std::move(self)](const boost::system::error_code& ec, std::size_t size) mutable {
+        Leg& leg = *self;
+        if (leg.closed_ || ec == asio::error::operation_aborted || ec == asio::error::bad_descriptor) return;
+        if (!ec) leg.on_rtcp(size);
+        leg.receive_rtcp(std::move(self));
+      });
+}
+
+void Leg::schedule_rtcp(std::shared_ptr<Leg> self) {
+  rtcp_timer_.expires_after(rtcp_interval_);
+  rtcp_timer_.async_wait([self = std::move(self)](const boost::system::error_code& ec) mutable {
+    Leg& leg = *self;
+    if (ec || leg.closed_) return;
+    leg.send_rtcp();
+    leg.schedule_rtcp(std::move(self));
+  });
+}
+
+void Leg::set_remote(const std::string& address, std::uint16_t port, LegCodec codec) {
+  codec_ = codec;
+  boost::system::error_code ec;
+  const auto ip = asio::ip::make_address(address, ec);
+  // 0.0.0.0 is the old way of saying hold (RFC 3264 8.4): nowhere to send.
+  if (ec || port == 0 || ip.is_unspecified()) {
+    remote_.reset();
+  } else {
+    remote_ = udp::endpoint(ip, port);
+  }
+  // A new offer or answer may move the peer (re-INVITE): latch afresh.
+  latched_ = false;
+  rtcp_latched_ = false;
+}
+
+bool Leg::accept_source(const udp::endpoint& from) {
+  if (latched_) return from == latched_endpoint_;
+  latched_ = true;
+  latched_endpoint_ = from;
+  counts_.latched_address = from.address().to_string();
+  counts_.latched_port = from.port();
+  return true;
+}
+
+const Leg::udp::endpoint* Leg::rtp_destination() const {
+  if (latched_) return &latched_endpoint_;
+  if (remote_) return &*remote_;
+  return nullptr;
+}
+
+std::optional<Leg::udp::endpoint> Leg::rtcp_destination() const {
+  if (rtcp_latched_) return rtcp_peer_;
+  const udp::endpoint* rtp = rtp_destination();
+  if (!rtp) return std::nullopt;
+  return udp::endpoint(rtp->address(), static_cast<std::uint16_t>(rtp->port() + 1));
+}
+
+void Leg::on_rtp(std::size_t size) {
+  const auto header = size < rtp_buffer_.size() ? parse_rtp(std::span(rtp_buffer_.data(), size)) : std::nullopt;
+  // Until the first packet latches, anyone may be the peer; after, only the peer is.
+  if (!header || !accept_source(rtp_sender_)) {
+    ++invalid_;
+    ++counters_.dropped;
+    return;
+  }
+  const auto now = Clock::now();
+  ++counts_.packets_received;
+  counts_.bytes_received += size;
+  receive_.on_packet(header->ssrc, header->sequence);
+  if (header->payload_type == codec_.payload_type) receive_.on_timing(header->timestamp, arrival_units(now));
+  const std::uint64_t lost = receive_.packets_lost();
+  if (lost > lost_reported_) {
+    counters_.lost += lost - lost_reported_;
+    lost_reported_ = lost;
+  }
+  if (!we_receive() || !target_) return;
+  target_->send_media(*this, *header, std::span(rtp_buffer_.data(), size), now);
+}
+
+void Leg::send_media(const Leg& source, const RtpHeader& header, std::span<std::uint8_t> packet,
+                     Clock::time_point now) {
+  if (closed_ || !we_send()) return;
+  const udp::endpoint* destination = rtp_destination();
+  if (!destination) return;
+  const auto type = map_payload_type(source.codec_, codec_, header.payload_type);
+  if (!type) {
+    ++counters_.dropped;
+    return;
+  }
+  const auto out = output_.next(source.id_, header.ssrc, header.marker, header.sequence, header.timestamp, now);
+  rewrite_rtp(packet, out.marker, *type, out.sequence, out.timestamp, output_.ssrc());
+  boost::system::error_code ec;
+  rtp_socket_.send_to(asio::buffer(packet.data(), packet.size()), *destination, 0, ec);
+  if (ec) {
+    ++counters_.dropped;
+    return;
+  }
+  ++counters_.relayed;
+  ++counts_.packets_sent;
+  counts_.bytes_sent += packet.size();
+  octets_sent_ += header.payload_size;
+}
+
+void Leg::on_rtcp(std::size_t size) {
+  const auto summary =
+      size < rtcp_buffer_.size() ? parse_rtcp(std::span(rtcp_buffer_.data(), size), output_.ssrc()) : std::nullopt;
+  if (!summary) {
+    ++invalid_;
+    ++counters_.dropped;
+    return;
+  }
+  if (!rtcp_latched_) {
+    rtcp_latched_ = true;
+    rtcp_peer_ = rtcp_sender_;
+  } else if (rtcp_sender_ != rtcp_peer_) {
+    ++invalid_;
+    ++counters_.dropped;
+    return;
+  }
+  if (summary->about_us) {
+    counts_.remote_packets_lost =
+        static_cast<std::uint64_t>(std::max<std::int32_t>(0, summary->about_us->values.cumulative_lost));
+    counts_.remote_jitter_ms = summary->about_us->values.jitter / 8.0;
+  }
+  if (summary->sender_report) {
+    peer_sr_ntp_middle_ = summary->sender_ntp_middle;
+    peer_sr_arrival_ = Clock::now();
+  }
+}
+
+void Leg::send_rtcp() {
+  const auto destination = rtcp_destination();
+  if (!destination) return;
+  const auto now = Clock::now();
+  SenderInfo sender;
+  const bool we_sent = counts_.packets_sent > 0;
+  if (we_sent) {
+    sender.ntp = ntp_now();
+    sender.rtp_timestamp = output_.timestamp_at(now);
+    sender.packets = static_cast<std::uint32_t>(counts_.packets_sent);
+    sender.octets = static_cast<std::uint32_t>(octets_sent_);
+  }
+  ReportBlock block;
+  const bool we_received = receive_.has_source();
+  if (we_received) {
+    block.ssrc = receive_.source_ssrc();
+    block.values = receive_.next_report_block();
+    if (peer_sr_ntp_middle_) {
+      block.last_sr = *peer_sr_ntp_middle_;
+      const auto since = std::chrono::duration_cast<std::chrono::microseconds>(now - peer_sr_arrival_).count();
+      block.delay_since_sr = static_cast<std::uint32_t>(since * 65536 / 1'000'000);
+    }
+  }
+  const std::size_t size =
+      build_rtcp(rtcp_out_, output_.ssrc(), we_sent ? &sender : nullptr, we_received ? &block : nullptr, cname_);
+  if (size == 0) return;
+  boost::system::error_code ec;
+  rtcp_socket_.send_to(asio::buffer(rtcp_out_.data(), size), *destination, 0, ec);
+}
+
+LegStats Leg::stats() const {
+  LegStats s = counts_;
+  s.packets_lost = receive_.packets_lost();
+  s.jitter_ms = receive_.jitter_units() / 8.0;
+  return s;
+}
+
+LegStats Leg::close() {
+  if (!closed_) {
+    closed_ = true;
+    boost::system::error_code ignored;
+    rtp_socket_.close(ignored);
+    rtcp_socket_.close(ignored);
+    rtcp_timer_.cancel();
+    target_ = nullptr;
+    pool_->release(port_);
+    if (invalid_) spdlog::debug("event=media.leg_closed port={} invalid_packets={}", port_, invalid_);
+  }
+  return stats();
+}
+
+}  // namespace hotline::media

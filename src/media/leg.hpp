@@ -1,0 +1,109 @@
+#pragma once
+// One call leg's media: an RTP and an RTCP socket on the session's media
+// thread, the peer's address (from SDP, then latched), the stream we send
+// to the peer and the statistics of what it sends us. Everything here runs
+// on the media thread except the constructor (add_leg binds synchronously).
+//
+// The receive handlers own a shared_ptr to the leg, so a leg lives until
+// its sockets are closed and their last handlers have run.
+#include <array>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/udp.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+
+#include "hotline/media/engine.hpp"
+#include "media_thread.hpp"
+#include "output_stream.hpp"
+#include "port_pool.hpp"
+#include "receive_stats.hpp"
+#include "rtp_packet.hpp"
+
+namespace hotline::media {
+
+class Leg {
+ public:
+  using udp = boost::asio::ip::udp;
+
+  // Takes a port pair from the pool and binds both sockets (throws
+  // Error(unavailable) when the pool has none left).
+  Leg(LegId id, boost::asio::io_context& io, std::shared_ptr<PortPool> pool, const boost::asio::ip::address& address,
+      RelayCounters& counters, std::string cname, std::chrono::milliseconds rtcp_interval);
+  ~Leg();
+  Leg(const Leg&) = delete;
+  Leg& operator=(const Leg&) = delete;
+
+  LegId id() const { return id_; }
+  std::uint16_t local_port() const { return port_; }
+
+  void start(const std::shared_ptr<Leg>& self);
+  void set_remote(const std::string& address, std::uint16_t port, LegCodec codec);
+  void set_flow(Flow flow) { flow_ = flow; }
+  // Where this leg's media goes: another leg, itself (echo) or nowhere.
+  void route_to(Leg* target) { target_ = target; }
+  Leg* target() const { return target_; }
+  // Closes the sockets and returns the ports; the leg relays nothing after.
+  LegStats close();
+  LegStats stats() const;
+
+ private:
+  using Clock = std::chrono::steady_clock;
+
+  void receive_rtp(std::shared_ptr<Leg> self);
+  void receive_rtcp(std::shared_ptr<Leg> self);
+  void schedule_rtcp(std::shared_ptr<Leg> self);
+  void on_rtp(std::size_t size);
+  void on_rtcp(std::size_t size);
+  // Called on the destination leg with the source's packet, rewritten in place.
+  void send_media(const Leg& source, const RtpHeader& header, std::span<std::uint8_t> packet, Clock::time_point now);
+  void send_rtcp();
+  bool accept_source(const udp::endpoint& from);
+  const udp::endpoint* rtp_destination() const;
+  std::optional<udp::endpoint> rtcp_destination() const;
+  bool we_receive() const { return flow_ == Flow::sendrecv || flow_ == Flow::recvonly; }
+  bool we_send() const { return flow_ == Flow::sendrecv || flow_ == Flow::sendonly; }
+
+  const LegId id_;
+  std::shared_ptr<PortPool> pool_;
+  RelayCounters& counters_;
+  const std::string cname_;
+  const std::chrono::milliseconds rtcp_interval_;
+  udp::socket rtp_socket_;
+  udp::socket rtcp_socket_;
+  boost::asio::steady_timer rtcp_timer_;
+  std::uint16_t port_ = 0;
+  bool closed_ = false;
+
+  Flow flow_ = Flow::sendrecv;
+  LegCodec codec_;
+  Leg* target_ = nullptr;
+
+  std::optional<udp::endpoint> remote_;  // from SDP
+  bool latched_ = false;
+  udp::endpoint latched_endpoint_;
+  bool rtcp_latched_ = false;
+  udp::endpoint rtcp_peer_;
+
+  OutputStream output_;
+  ReceiveStats receive_;
+  LegStats counts_;
+  std::uint64_t octets_sent_ = 0;  // payload only, for the SR
+  std::uint64_t lost_reported_ = 0;
+  std::uint64_t invalid_ = 0;
+  std::optional<std::uint32_t> peer_sr_ntp_middle_;
+  Clock::time_point peer_sr_arrival_{};
+
+  // Datagrams that fill the buffer were cut short by the kernel: dropped as invalid.
+  std::array<std::uint8_t, 2048> rtp_buffer_{};
+  udp::endpoint rtp_sender_;
+  std::array<std::uint8_t, 1500> rtcp_buffer_{};
+  udp::endpoint rtcp_sender_;
+  std::array<std::uint8_t, 512> rtcp_out_{};
+};
+
+}  // namespace hotline::media

@@ -1,0 +1,153 @@
+#include "session.hpp"
+
+#include <boost/asio/post.hpp>
+#include <cstdio>
+#include <random>
+#include <spdlog/spdlog.h>
+
+#include "hotline/core/error.hpp"
+
+namespace hotline::media {
+namespace asio = boost::asio;
+
+namespace {
+// RFC 7022: a random CNAME per session, nothing that identifies the host or the caller.
+std::string random_cname() {
+  std::random_device device;
+  char text[24];
+  std::snprintf(text, sizeof text, "%08x%08x", device(), device());
+  return text;
+}
+}  // namespace
+
+SessionImpl::SessionImpl(std::shared_ptr<MediaThread> thread, std::shared_ptr<PortPool> pool,
+                         asio::ip::address address, std::chrono::milliseconds rtcp_interval, MediaMetrics& metrics)
+    : thread_(std::move(thread)),
+      pool_(std::move(pool)),
+      address_(address),
+      rtcp_interval_(rtcp_interval),
+      metrics_(metrics),
+      cname_(random_cname()) {
+  metrics_.sessions.add(1);
+}
+
+SessionImpl::~SessionImpl() {
+  // Nothing else refers to the session now, so legs_ can be read here; the
+  // legs' sockets belong to the media thread, so they are closed there.
+  if (closed_) return;
+  metrics_.sessions.add(-1);
+  if (!legs_.empty()) {
+    asio::post(thread_->io(), [legs = std::move(legs_)] {
+      for (const auto& leg : legs) leg->close();
+    });
+  }
+}
+
+template <class Job>
+void SessionImpl::on_media_thread(Job job) {
+  asio::post(thread_->io(), [self = shared_from_this(), job = std::move(job)]() mutable { job(*self); });
+}
+
+Leg* SessionImpl::find(LegId id) const {
+  for (const auto& leg : legs_) {
+    if (leg->id() == id) return leg.get();
+  }
+  return nullptr;
+}
+
+Session::NewLeg SessionImpl::add_leg() {
+  if (close_requested_.load() || thread_->stopped()) throw Error(Errc::unavailable, "media session is closed");
+  const LegId id = next_leg_id_++;
+  auto leg = std::make_shared<Leg>(id, thread_->io(), pool_, address_, thread_->counters(), cname_, rtcp_interval_);
+  const std::uint16_t port = leg->local_port();
+  on_media_thread([leg = std::move(leg)](SessionImpl& self) {
+    if (self.closed_) {
+      leg->close();
+      return;
+    }
+    self.legs_.push_back(leg);
+    leg->start(leg);
+  });
+  return {id, port};
+}
+
+void SessionImpl::set_remote(LegId id, std::string address, std::uint16_t port, LegCodec codec) {
+  on_media_thread([id, address = std::move(address), port, codec](SessionImpl& self) {
+    if (Leg* leg = self.find(id)) leg->set_remote(address, port, codec);
+  });
+}
+
+void SessionImpl::set_flow(LegId id, Flow flow) {
+  on_media_thread([id, flow](SessionImpl& self) {
+    if (Leg* leg = self.find(id)) leg->set_flow(flow);
+  });
+}
+
+void SessionImpl::detach_partners(Leg& leg) {
+  for (const auto& other : legs_) {
+    if (other.get() != &leg && other->target() == &leg) other->route_to(nullptr);
+  }
+}
+
+void SessionImpl::bridge(LegId a, LegId b) {
+  on_media_thread([a, b](SessionImpl& self) {
+    Leg* first = self.find(a);
+    Leg* second = self.find(b);
+    if (!first || !second) {
+      spdlog::warn("event=media.bridge_unknown_leg a={} b={}", a, b);
+      return;
+    }
+    self.detach_partners(*first);
+    self.detach_partners(*second);
+    first->route_to(second);
+    second->route_to(first);
+  });
+}
+
+void SessionImpl::echo(LegId id) {
+  on_media_thread([id](SessionImpl& self) {
+    if (Leg* leg = self.find(id)) {
+      self.detach_partners(*leg);
+      leg->route_to(leg);
+    }
+  });
+}
+
+void SessionImpl::isolate(LegId id) {
+  on_media_thread([id](SessionImpl& self) {
+    if (Leg* leg = self.find(id)) {
+      self.detach_partners(*leg);
+      leg->route_to(nullptr);
+    }
+  });
+}
+
+void SessionImpl::close_now() {
+  if (closed_) return;
+  closed_ = true;
+  for (const auto& leg : legs_) final_stats_.emplace_back(leg->id(), leg->close());
+  // The receive handlers still hold the legs until their cancellations run.
+  legs_.clear();
+  metrics_.sessions.add(-1);
+  thread_->flush_counters();
+}
+
+void SessionImpl::close(std::function<void(std::vector<std::pair<LegId, LegStats>>)> done) {
+  close_requested_ = true;
+  on_media_thread([done = std::move(done)](SessionImpl& self) {
+    self.close_now();
+    if (done) done(self.final_stats_);
+  });
+}
+
+void SessionImpl::stats(LegId id, std::function<void(LegStats)> done) {
+  on_media_thread([id, done = std::move(done)](SessionImpl& self) {
+    if (Leg* leg = self.find(id)) return done(leg->stats());
+    for (const auto& [closed_id, stats] : self.final_stats_) {
+      if (closed_id == id) return done(stats);
+    }
+    done(LegStats{});
+  });
+}
+
+}  // namespace hotline::media

@@ -1,0 +1,60 @@
+#pragma once
+// A call's media: its legs and who hears whom. All state lives on one media
+// thread; the public methods post there (add_leg binds first, on the
+// caller's thread, then posts the new leg over).
+#include <atomic>
+#include <boost/asio/ip/address.hpp>
+#include <chrono>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "hotline/media/engine.hpp"
+#include "leg.hpp"
+#include "media_thread.hpp"
+#include "port_pool.hpp"
+
+namespace hotline::media {
+
+class SessionImpl final : public Session, public std::enable_shared_from_this<SessionImpl> {
+ public:
+  SessionImpl(std::shared_ptr<MediaThread> thread, std::shared_ptr<PortPool> pool, boost::asio::ip::address address,
+              std::chrono::milliseconds rtcp_interval, MediaMetrics& metrics);
+  ~SessionImpl() override;
+
+  NewLeg add_leg() override;
+  void set_remote(LegId leg, std::string address, std::uint16_t port, LegCodec codec) override;
+  void set_flow(LegId leg, Flow flow) override;
+  void bridge(LegId a, LegId b) override;
+  void echo(LegId leg) override;
+  void isolate(LegId leg) override;
+  void close(std::function<void(std::vector<std::pair<LegId, LegStats>>)> done) override;
+  void stats(LegId leg, std::function<void(LegStats)> done) override;
+
+  // The engine is stopping: close without anyone waiting for the result.
+  void shut_down() { close(nullptr); }
+
+ private:
+  template <class Job>
+  void on_media_thread(Job job);
+  Leg* find(LegId id) const;
+  // Whoever was routed to leg (a former partner) hears nothing from it any more.
+  void detach_partners(Leg& leg);
+  void close_now();
+
+  std::shared_ptr<MediaThread> thread_;
+  std::shared_ptr<PortPool> pool_;
+  const boost::asio::ip::address address_;
+  const std::chrono::milliseconds rtcp_interval_;
+  MediaMetrics& metrics_;
+  const std::string cname_;
+  std::atomic<LegId> next_leg_id_{1};
+  std::atomic<bool> close_requested_{false};
+
+  // Media thread only.
+  std::vector<std::shared_ptr<Leg>> legs_;
+  bool closed_ = false;
+  std::vector<std::pair<LegId, LegStats>> final_stats_;
+};
+
+}  // namespace hotline::media
