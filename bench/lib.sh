@@ -10,6 +10,8 @@ ADMIN_PASSWORD="bench-$RANDOM$RANDOM"
 DAEMON_PID=""
 BASE=""
 TOKEN=""
+CLEANUP_HOOKS=()  # functions run first by cleanup, with its exit status (additions by sip-rate.sh and rtp-concurrency.sh)
+SIP_EXTRA=""      # more members of the daemon's "sip" config object, e.g. '"max_requests_per_second":1000000'
 
 die() { echo "bench: $*" >&2; exit 1; }
 
@@ -25,7 +27,8 @@ alive() {
 }
 
 cleanup() {
-  local rc=$? i
+  local rc=$? i h
+  for h in "${CLEANUP_HOOKS[@]}"; do "$h" "$rc" || true; done
   if alive; then
     kill -TERM "$DAEMON_PID" 2>/dev/null || true
     for ((i = 0; i < 50; i++)); do alive || break; sleep 0.1; done
@@ -35,7 +38,7 @@ cleanup() {
     echo "--- last lines of the daemon log ---" >&2
     tail -n 30 "$WORK/daemon.log" >&2
   fi
-  [[ -z $WORK ]] || rm -rf "$WORK"
+  [[ -z $WORK || -n ${BENCH_KEEP:-} ]] || rm -rf "$WORK"
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
@@ -54,8 +57,8 @@ build_release() {
 start_daemon() {
   local port="" i
   WORK=$(mktemp -d "${TMPDIR:-/tmp}/bench-hotlined.XXXXXX")
-  printf '{"http":{"listen":"127.0.0.1:0"},"sip":{"listen":"127.0.0.1:0"},"log":{"level":"info"}%s}\n' \
-    "${1:+,$1}" >"$WORK/hotlined.json"
+  printf '{"http":{"listen":"127.0.0.1:0"},"sip":{"listen":"127.0.0.1:0"%s},"log":{"level":"info"}%s}\n' \
+    "${SIP_EXTRA:+,$SIP_EXTRA}" "${1:+,$1}" >"$WORK/hotlined.json"
   : >"$WORK/daemon.log"  # now, not in the background job, so the loop below can read it at once
   HOTLINE_ADMIN_PASSWORD=$ADMIN_PASSWORD "$HOTLINED" --config "$WORK/hotlined.json" --data-dir "$WORK/data" \
     >>"$WORK/daemon.log" 2>&1 &
@@ -104,4 +107,102 @@ stop_daemon() {
     echo "the daemon logged $problems warnings/errors; the first ones:"
     grep -E '^[^ ]+ (warning|error|critical) ' "$WORK/daemon.log" | head -n 10
   fi
+}
+
+# ---- Added for the switching-core benchmarks (sip-rate.sh, rtp-concurrency.sh) ----
+
+BG_PIDS=()  # processes a script started (peers, sipp, generators); ended by the cleanup hook below
+
+# Ends, by id, every process in BG_PIDS that still runs (TERM, then KILL after 5 s).
+stop_bg_pids() {
+  local p i
+  for p in "${BG_PIDS[@]}"; do kill -TERM "$p" 2>/dev/null || true; done
+  for ((i = 0; i < 50; i++)); do
+    for p in "${BG_PIDS[@]}"; do kill -0 "$p" 2>/dev/null && break; p=""; done
+    [[ -z $p ]] && break
+    sleep 0.1
+  done
+  for p in "${BG_PIDS[@]}"; do kill -KILL "$p" 2>/dev/null || true; done
+}
+CLEANUP_HOOKS+=(stop_bg_pids)
+
+# $1: pid. TERM, wait up to $2 seconds (default 10), then KILL; reaps it when it is our child.
+stop_pid() {
+  local pid=$1 i
+  kill -TERM "$pid" 2>/dev/null || return 0
+  for ((i = 0; i < ${2:-10} * 10; i++)); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+  kill -KILL "$pid" 2>/dev/null || true
+  wait "$pid" 2>/dev/null || true
+}
+
+# Installs the Debian packages among "$@" that are missing (apt-get, non-interactive),
+# without letting their services start (policy-rc.d says no while installing).
+apt_ensure() {
+  local missing=() p made_policy=""
+  for p in "$@"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+  done
+  ((${#missing[@]} == 0)) && return 0
+  ((EUID == 0)) || die "missing Debian packages: ${missing[*]} (apt-get install them, or run as root)"
+  echo "installing ${missing[*]} with apt-get"
+  if [[ ! -e /usr/sbin/policy-rc.d ]]; then
+    printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d && chmod 755 /usr/sbin/policy-rc.d && made_policy=1
+  fi
+  export DEBIAN_FRONTEND=noninteractive
+  if ! timeout 900 apt-get install -y -q --no-install-recommends "${missing[@]}" >"${TMPDIR:-/tmp}/bench-apt.log" 2>&1; then
+    timeout 300 apt-get update -q >>"${TMPDIR:-/tmp}/bench-apt.log" 2>&1 || true
+    timeout 900 apt-get install -y -q --no-install-recommends "${missing[@]}" >>"${TMPDIR:-/tmp}/bench-apt.log" 2>&1 ||
+      { [[ -z $made_policy ]] || rm -f /usr/sbin/policy-rc.d; tail -n 20 "${TMPDIR:-/tmp}/bench-apt.log" >&2; die "apt-get install ${missing[*]} failed"; }
+  fi
+  [[ -z $made_policy ]] || rm -f /usr/sbin/policy-rc.d
+}
+
+# A scratch dir for the peers' files when the daemon did not make WORK (removed by cleanup).
+ensure_work() {
+  [[ -n $WORK ]] || WORK=$(mktemp -d "${TMPDIR:-/tmp}/bench-hotlined.XXXXXX")
+}
+
+# A loopback port (10000..19999) with no UDP or TCP socket on it now.
+free_port() {
+  local p i
+  for ((i = 0; i < 200; i++)); do
+    p=$((10000 + RANDOM % 10000))
+    [[ -z $(ss -Hanu "sport = :$p" 2>/dev/null) && -z $(ss -Hant "sport = :$p" 2>/dev/null) ]] && { echo "$p"; return; }
+  done
+  die "no free port found"
+}
+
+# User+system CPU seconds of $1 and all its descendants (threads included:
+# /proc/PID/stat counts all of a process's threads), e.g. kamailio's children.
+tree_cpu_seconds() {
+  cat /proc/[0-9]*/stat 2>/dev/null | awk -v root="$1" -v hz="$(getconf CLK_TCK)" '
+    { pid = $1; line = $0; sub(/^.*\) /, "", line); split(line, f, " "); ppid[pid] = f[2]; t[pid] = f[12] + f[13] }
+    END {
+      for (p in t) {
+        q = p
+        for (n = 0; n < 64 && q != root && (q in ppid); n++) q = ppid[q]
+        if (q == root) s += t[p]
+      }
+      printf "%.2f\n", s / hz
+    }'
+}
+
+# Resident memory of one process in kB (VmRSS).
+rss_kb() { awk '/^VmRSS:/ { print $2 }' "/proc/$1/status" 2>/dev/null || echo 0; }
+
+# The daemon's SIP port, from its "event=sip.listening address=127.0.0.1:PORT" log line.
+sip_port() {
+  sed -n 's/.*event=sip\.listening address=127\.0\.0\.1:\([0-9]*\).*/\1/p' "$WORK/daemon.log" | head -n 1
+}
+
+# $1: path, $2: JSON body. POST as the logged-in admin; prints the answer.
+api_post() {
+  curl -fsS --max-time 10 -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' -d "$2" "$BASE$1"
+}
+
+# "a / b" with $3 decimals, or "-" when b is 0 or either is not a number.
+ratio() {
+  awk -v a="$1" -v b="$2" -v d="${3:-2}" 'BEGIN {
+    if (a !~ /^[0-9.]+$/ || b !~ /^[0-9.]+$/ || b + 0 == 0) { print "-"; exit }
+    printf "%.*f\n", d, a / b }'
 }
