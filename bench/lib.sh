@@ -206,3 +206,20 @@ ratio() {
     if (a !~ /^[0-9.]+$/ || b !~ /^[0-9.]+$/ || b + 0 == 0) { print "-"; exit }
     printf "%.*f\n", d, a / b }'
 }
+
+# Busy CPU seconds of the whole machine so far, all cores (/proc/stat: all but idle and iowait).
+machine_busy_seconds() {
+  awk -v hz="$(getconf CLK_TCK)" '$1 == "cpu" { printf "%.2f\n", ($2 + $3 + $4 + $7 + $8 + $9) / hz; exit }' /proc/stat
+}
+
+# Waits (up to $1 seconds, default 60) until the machine has been below 10 % busy
+# for 3 s; warns when it never is: other work on the machine skews every figure.
+wait_idle() {
+  local i b0 b1 busy
+  for ((i = 0; i < ${1:-60}; i += 3)); do
+    b0=$(machine_busy_seconds); sleep 3; b1=$(machine_busy_seconds)
+    busy=$(awk -v a="$b0" -v b="$b1" -v n="$(nproc)" 'BEGIN { printf "%.0f", 100 * (b - a) / (3 * n) }')
+    ((busy < 10)) && return 0
+  done
+  echo "bench: warning: the machine is still ${busy}% busy with other work; figures will be low" >&2
+}
