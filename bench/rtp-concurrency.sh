@@ -15,7 +15,7 @@
 # Env:   DURATION=60 (s counted per step)  COUNTS="200 400 ..."  WARMUP=2
 #        SETUP_RATE=200  GEN_THREADS=2  SERVERS="hotlined rtpengine"
 #        RTPENGINE_THREADS=2  RTP_PORTS=20000-29999  MAX_LOSS_PCT=0.1  LATE_MS=40
-#        HOTLINED=path (no build)   QUICK=1: DURATION=10 unless set.
+#        HOTLINED_MAX_CALLS=20000  HOTLINED=path (no build)   QUICK=1: DURATION=10 unless set.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
@@ -30,6 +30,7 @@ RTPENGINE_THREADS=${RTPENGINE_THREADS:-2}
 RTP_PORTS=${RTP_PORTS:-20000-29999}
 MAX_LOSS_PCT=${MAX_LOSS_PCT:-0.1}
 LATE_MS=${LATE_MS:-40}
+HOTLINED_MAX_CALLS=${HOTLINED_MAX_CALLS:-20000}  # calls.max_calls: above every count
 CACHE=${XDG_CACHE_HOME:-$HOME/.cache}/hotline-bench
 RTPLOAD=$CACHE/rtpload
 
@@ -128,7 +129,7 @@ for server in $SERVERS; do
       build_release
       UAS_PASSWORD="uas-$RANDOM$RANDOM"
       SIP_EXTRA='"max_requests_per_second":1000000,"auth_failures_before_ban":10000'
-      start_daemon "\"rtp\":{\"address\":\"127.0.0.1\",\"ports\":\"$RTP_PORTS\"},\"trunks\":[{\"name\":\"load\",\"acl\":[\"127.0.0.1/32\"]}],\"dialplan\":[{\"match\":\"_8XXX\",\"to\":\"extension\"},{\"match\":\"9196\",\"to\":\"echo\"}]"
+      start_daemon "\"calls\":{\"max_calls\":$HOTLINED_MAX_CALLS},\"rtp\":{\"address\":\"127.0.0.1\",\"ports\":\"$RTP_PORTS\"},\"trunks\":[{\"name\":\"load\",\"acl\":[\"127.0.0.1/32\"]}],\"dialplan\":[{\"match\":\"_8XXX\",\"to\":\"extension\"},{\"match\":\"9196\",\"to\":\"echo\"}]"
       login
       port=$(sip_port)
       [[ -n $port ]] || die "no event=sip.listening line in the daemon log"

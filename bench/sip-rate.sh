@@ -11,7 +11,7 @@
 # Usage: bench/sip-rate.sh
 # Env:   DURATION=60 (s per step)  RATES="50 100 200 ..."  HOLD_MS=3000
 #        SERVERS="hotlined kamailio"  KAMAILIO_CHILDREN=4  KAMAILIO_SHM_MB=512
-#        MAX_FAIL_PCT=0.1  HOTLINED=path (no build)
+#        MAX_FAIL_PCT=0.1  HOTLINED_MAX_CALLS=20000  HOTLINED=path (no build)
 #        QUICK=1: DURATION=10 unless set.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -24,15 +24,17 @@ SERVERS=${SERVERS:-"hotlined kamailio"}
 KAMAILIO_CHILDREN=${KAMAILIO_CHILDREN:-4}
 KAMAILIO_SHM_MB=${KAMAILIO_SHM_MB:-512}
 MAX_FAIL_PCT=${MAX_FAIL_PCT:-0.1}
+HOTLINED_MAX_CALLS=${HOTLINED_MAX_CALLS:-20000}  # calls.max_calls: high, so that CPU, not the cap, sets the limit
 SIPP_DIR=$BENCH_DIR/sipp
 
-need awk curl jq ss
+need awk curl jq ss sqlite3
 apt_ensure sip-tester
 [[ " $SERVERS " == *" kamailio "* ]] && apt_ensure kamailio
 need sipp
 ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 
 declare -A MAX_RATE=() CPU_AT_MAX=()
+TOTAL_STARTED=0 TOTAL_OK=0
 SERVER_PID=""
 
 # CPU seconds of the sipp pair in a step: the difference of the children's
@@ -67,7 +69,7 @@ start_uas() {
 
 # One step: $1 server name, $2 rate, $3 server's SIP port. Prints a row; returns 1 when the step fails.
 run_step() {
-  local name=$1 rate=$2 port=$3 calls prefix cpu0 cpu1 t0 t1 wall drops0 drops1 rc=0
+  local name=$1 rate=$2 port=$3 calls prefix cpu0 cpu1 t0 t1 wall drops0 drops1 busy0 busy1 rc=0
   calls=$((rate * DURATION))
   prefix=$WORK/$name-$rate
   [[ $name == hotlined ]] && register_uas "$prefix"
@@ -75,6 +77,7 @@ run_step() {
   times >"$prefix.times0"  # this subshell's children: the sipp pair (UAS counted once reaped)
   cpu0=$(tree_cpu_seconds "$SERVER_PID")
   drops0=$(udp_rcvbuf_errors)
+  busy0=$(machine_busy_seconds)
   t0=$(date +%s.%N)
   mkdir -p "$prefix.d"  # sipp writes uac_PID_counts.csv into its working directory
   sed "s/timeout=\"3000\" ontimeout=\"bye\"/timeout=\"$HOLD_MS\" ontimeout=\"bye\"/" "$SIPP_DIR/uac.xml" >"$prefix.d/uac.xml"
@@ -88,6 +91,7 @@ run_step() {
   t1=$(date +%s.%N)
   cpu1=$(tree_cpu_seconds "$SERVER_PID")
   drops1=$(udp_rcvbuf_errors)
+  busy1=$(machine_busy_seconds)
   stop_pid "$UAS_PID" 5
   times >"$prefix.times1"
   local counts
@@ -97,7 +101,7 @@ run_step() {
   # stat.csv: ';'-separated, header row, one row a second and a final row.
   # counts.csv: the same for each scenario element; the 503 row is "N_503_Recv".
   awk -F';' -v name="$name" -v rate="$rate" -v calls="$calls" -v dur="$DURATION" -v maxfail="$MAX_FAIL_PCT" \
-    -v drops=$((drops1 - drops0)) -v gen="$(children_cpu "$prefix")" -v cpu="$(awk -v a="$cpu0" -v b="$cpu1" 'BEGIN { print b - a }')" -v wall="$wall" -v counts="$counts" '
+    -v drops=$((drops1 - drops0)) -v busy="$(awk -v a="$busy0" -v b="$busy1" 'BEGIN { print b - a }')" -v gen="$(children_cpu "$prefix")" -v cpu="$(awk -v a="$cpu0" -v b="$cpu1" 'BEGIN { print b - a }')" -v wall="$wall" -v counts="$counts" '
     function secs(t, p) { n = split(t, p, ":"); return p[1] * 3600 + p[2] * 60 + p[3] + p[4] / 1e6 }
     BEGIN {
       while ((getline line < counts) > 0) {
@@ -120,9 +124,9 @@ run_step() {
       pct = 100 * bad / calls
       held = last_invite > 0 && last_invite <= dur * 1.05 + 1
       pass = pct < maxfail && held
-      printf "%-9s %6d/s %8d %8d %7d %6d %8.3f%% %7.1f ms %6d %7.0f%% %7.2f ms %7.0f%% %9d %5.0f s  %s\n",
+      printf "%-9s %6d/s %8d %8d %7d %6d %8.3f%% %7.1f ms %6d %7.0f%% %7.2f ms %7.0f%% %9d %8.0f%% %5.0f s  %s\n",
         name, rate, out, ok, failed, shed, pct, secs(rt) * 1000, slow, 100 * cpu / wall, 1000 * cpu / (ok > 0 ? ok : 1),
-        100 * gen / wall, drops, wall,
+        100 * gen / wall, drops, 100 * busy / wall, wall,
         pass ? "ok" : (held ? "FAILED" : "FAILED (rate not held: last INVITE at " last_invite " s)")
       exit pass ? 0 : 1
     }' "$prefix-stat.csv"
@@ -140,15 +144,20 @@ run_server() {
   local name=$1 port=$2 rate best=0 best_cpu="-" row
   echo
   echo "== $name: sipp UAC -> $name (127.0.0.1:$port) -> sipp UAS, ${HOLD_MS} ms calls, $DURATION s per step"
-  printf '%-9s %8s %8s %8s %7s %6s %9s %10s %6s %8s %10s %9s %9s %6s  %s\n' \
-    server rate started ok failed 503s failed% INV→200 ≥500ms CPU% CPU/call sipp-CPU% udp-drops wall result
+  printf '%-9s %8s %8s %8s %7s %6s %9s %10s %6s %8s %10s %9s %9s %9s %6s  %s\n' \
+    server rate started ok failed 503s failed% INV→200 ≥500ms CPU% CPU/call sipp-CPU% udp-drops machine% wall result
   for rate in $RATES; do
+    wait_idle 30
     if row=$(run_step "$name" "$rate" "$port"); then
       echo "$row"
+      read -r _ _ started ok _ <<<"$row"; TOTAL_STARTED=$((TOTAL_STARTED + started)); TOTAL_OK=$((TOTAL_OK + ok))
       best=$rate
       best_cpu=$(awk '{ print $11 }' <<<"$row")
     else
       echo "$row"
+      if read -r _ _ started ok _ <<<"$row" && [[ $started =~ ^[0-9]+$ && $ok =~ ^[0-9]+$ ]]; then
+        TOTAL_STARTED=$((TOTAL_STARTED + started)); TOTAL_OK=$((TOTAL_OK + ok))
+      fi
       break
     fi
     kill -0 "$SERVER_PID" 2>/dev/null || die "$name died at $rate calls/s"
@@ -168,7 +177,7 @@ for server in $SERVERS; do
       build_release
       UAS_PASSWORD="uas-$RANDOM$RANDOM"
       SIP_EXTRA='"max_requests_per_second":1000000,"auth_failures_before_ban":10000'
-      start_daemon '"rtp":{"address":"127.0.0.1","ports":"20000-29999"},"trunks":[{"name":"load","acl":["127.0.0.1/32"]}],"dialplan":[{"match":"_8XXX","to":"extension"},{"match":"9196","to":"echo"}]'
+      start_daemon '"calls":{"max_calls":'"$HOTLINED_MAX_CALLS"',"cdr":true},"rtp":{"address":"127.0.0.1","ports":"20000-29999"},"trunks":[{"name":"load","acl":["127.0.0.1/32"]}],"dialplan":[{"match":"_8XXX","to":"extension"},{"match":"9196","to":"echo"}]'
       login
       HOTLINE_SIP_PORT=$(sip_port)
       [[ -n $HOTLINE_SIP_PORT ]] || die "no event=sip.listening line in the daemon log"
@@ -176,8 +185,13 @@ for server in $SERVERS; do
         die "creating SIP account 8001 failed"
       SERVER_PID=$DAEMON_PID
       UAS_PORT=$(free_port); UAC_PORT=$(free_port)
+      TOTAL_STARTED=0 TOTAL_OK=0
       run_server hotlined "$HOTLINE_SIP_PORT"
       stop_daemon
+      # One CDR (a row of "calls") per call: the daemon wrote them while it switched.
+      cdrs=$(sqlite3 -readonly "$WORK/data/hotline.db" 'SELECT count(*) || " rows, " || coalesce(sum(answered_at IS NOT NULL), 0) || " answered" FROM calls' 2>&1) ||
+        cdrs="not readable ($cdrs)"
+      echo "hotlined CDRs: $cdrs; sipp started $TOTAL_STARTED calls, $TOTAL_OK of them completed"
       ;;
     kamailio)
       ensure_work
