@@ -508,15 +508,17 @@ class SipAgent {
   }
 
   // REGISTER as the callee, from the callee's socket, MD5 digest. Blocking, 10 s at most.
-  void register_uas() {
-    std::string call_id = "reg-" + tag_ + "@127.0.0.1";
+  // expires 0 at the end removes the binding, so the next run's INVITEs do not fork to a dead port.
+  void register_uas(int expires = 3600) {
+    std::string call_id = "reg-" + std::to_string(expires) + "-" + tag_ + "@127.0.0.1";
     auto build = [&](int cseq, const std::string& auth) {
       std::string uri = "sip:" + server_hostport();
       return "REGISTER " + uri + " SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.1:" + std::to_string(uas_port_) +
-             ";rport;branch=z9hG4bK-reg-" + tag_ + "-" + std::to_string(cseq) + "\r\nFrom: <sip:" + opt_.user + "@" +
+             ";rport;branch=z9hG4bK-reg-" + tag_ + "-" + std::to_string(expires) + "-" + std::to_string(cseq) + "\r\nFrom: <sip:" + opt_.user + "@" +
              server_hostport() + ">;tag=r" + tag_ + "\r\nTo: <sip:" + opt_.user + "@" + server_hostport() +
              ">\r\nCall-ID: " + call_id + "\r\nCSeq: " + std::to_string(cseq) + " REGISTER\r\nContact: <sip:" +
-             opt_.user + "@127.0.0.1:" + std::to_string(uas_port_) + ">\r\nExpires: 3600\r\nMax-Forwards: 70\r\n" + auth +
+             opt_.user + "@127.0.0.1:" + std::to_string(uas_port_) + ">\r\nExpires: " + std::to_string(expires) +
+             "\r\nMax-Forwards: 70\r\n" + auth +
              "User-Agent: rtpload\r\nContent-Length: 0\r\n\r\n";
     };
     int cseq = 1;
@@ -535,6 +537,7 @@ class SipAgent {
         continue;
       }
       auto m = parse_sip(std::string_view(buf, static_cast<size_t>(n)));
+      if (m && m->request) on_uas(*m, now_ns());  // e.g. a late BYE for a B leg
       if (!m || m->request || m->get("Call-ID", "i") != call_id) continue;
       if (m->status < 200) continue;
       if (m->status == 200) return;
@@ -970,6 +973,11 @@ int main(int argc, char** argv) {
       }
       std::this_thread::sleep_for(std::chrono::microseconds(500));
     }
+    for (int64_t until = now_ns() + 1000 * kMs; now_ns() < until;) {  // late BYEs to the callee
+      sip->poll(now_ns());
+      std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    }
+    sip->register_uas(0);
     for (auto& c : sip->uac_) bye_ok += c.state == CallState::done;
     bye_lost = static_cast<int>(sip->bye_timeouts);
     for (auto& c : sip->uac_) bye_lost += c.state == CallState::bye_sent;
