@@ -74,12 +74,12 @@ void Engine::stop() {
     impl_->stopped = true;
     sessions.swap(impl_->sessions);
   }
-  for (auto& thread : impl_->threads) thread->mark_stopped();
   // Closes queued before the threads are let go, so every socket is closed
   // on its own thread and every port is back before join returns.
   for (auto& weak : sessions) {
     if (auto session = weak.lock()) session->shut_down();
   }
+  for (auto& thread : impl_->threads) thread->mark_stopped();
   for (auto& thread : impl_->threads) thread->join();
 }
 

@@ -45,6 +45,8 @@ SessionImpl::~SessionImpl() {
 
 template <class Job>
 void SessionImpl::on_media_thread(Job job) {
+  // After Engine::stop nothing runs there any more: the job (and its callback) is dropped.
+  if (thread_->stopped()) return;
   asio::post(thread_->io(), [self = shared_from_this(), job = std::move(job)]() mutable { job(*self); });
 }
 

@@ -6,6 +6,8 @@
 //
 // Every Session method is thread-safe: it posts to the session's thread.
 // Callbacks run on that media thread; the caller re-posts to its own strand.
+// Engine::stop closes every open session; after it, Session methods do
+// nothing (callbacks are not called) and add_leg throws unavailable.
 #include <cstdint>
 #include <functional>
 #include <memory>
