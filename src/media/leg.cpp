@@ -147,6 +147,12 @@ void Leg::set_remote(const std::string& address, std::uint16_t port, LegCodec co
   rtcp_latched_ = false;
 }
 
+void Leg::set_flow(Flow flow) {
+  // Whatever we did not send while on hold is not loss: the peer gets a continuous stream.
+  if (flow != flow_) output_.resync();
+  flow_ = flow;
+}
+
 bool Leg::accept_source(const udp::endpoint& from) {
   if (latched_) return from == latched_endpoint_;
   latched_ = true;

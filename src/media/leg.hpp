@@ -43,7 +43,7 @@ class Leg {
 
   void start(const std::shared_ptr<Leg>& self);
   void set_remote(const std::string& address, std::uint16_t port, LegCodec codec);
-  void set_flow(Flow flow) { flow_ = flow; }
+  void set_flow(Flow flow);
   // Where this leg's media goes: another leg, itself (echo) or nowhere.
   void route_to(Leg* target) { target_ = target; }
   Leg* target() const { return target_; }

@@ -19,7 +19,7 @@ OutputStream::OutputStream(std::uint32_t ssrc, std::uint16_t first_sequence, std
 
 OutputStream::Header OutputStream::next(std::uint32_t source_leg, std::uint32_t source_ssrc, bool marker,
                                         std::uint16_t sequence, std::uint32_t timestamp, Clock::time_point now) {
-  if (!started_ || source_leg != source_leg_ || source_ssrc != source_ssrc_) {
+  if (!started_ || !source_valid_ || source_leg != source_leg_ || source_ssrc != source_ssrc_) {
     const std::uint16_t continued_sequence = static_cast<std::uint16_t>(last_sequence_ + 1);
     // At least one sample on: two packets with one timestamp would be one frame to the peer.
     const std::uint32_t continued_timestamp =
@@ -31,6 +31,7 @@ OutputStream::Header OutputStream::next(std::uint32_t source_leg, std::uint32_t 
     source_ssrc_ = source_ssrc;
     marker = true;
     started_ = true;
+    source_valid_ = true;
     last_sequence_ = static_cast<std::uint16_t>(continued_sequence - 1);
     last_timestamp_ = continued_timestamp;
     last_timestamp_time_ = now;

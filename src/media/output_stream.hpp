@@ -25,6 +25,10 @@ class OutputStream {
   Header next(std::uint32_t source_leg, std::uint32_t source_ssrc, bool marker, std::uint16_t sequence,
               std::uint32_t timestamp, Clock::time_point now);
 
+  // The next packet continues the stream as if from a new source, even if
+  // it is not: after a pause (hold) the source's own numbers have moved on.
+  void resync() { source_valid_ = false; }
+
   std::uint32_t ssrc() const { return ssrc_; }
   // Our RTP clock now, for the SR: the last timestamp sent plus the time since.
   std::uint32_t timestamp_at(Clock::time_point now) const;
@@ -32,6 +36,7 @@ class OutputStream {
  private:
   std::uint32_t ssrc_;
   bool started_ = false;
+  bool source_valid_ = false;
   std::uint32_t source_leg_ = 0;
   std::uint32_t source_ssrc_ = 0;
   std::uint16_t sequence_offset_ = 0;

@@ -441,6 +441,24 @@ TEST_F(MediaEngineTest, HoldFlowsStopOneDirection) {
   EXPECT_TRUE(b_to_a());
 }
 
+TEST_F(MediaEngineTest, ResumeAfterHoldContinuesTheSequence) {
+  open_bridge();
+  phone_b.send(b.local_port, make_rtp(kPcmu, 1, 160, 0xb));
+  auto before = phone_a.receive();
+  ASSERT_TRUE(before);
+  session->set_flow(a.id, Flow::recvonly);  // A holds us: B's packets 2..10 are not sent to A
+  for (std::uint16_t seq = 2; seq <= 10; ++seq) phone_b.send(b.local_port, make_rtp(kPcmu, seq, 160u * seq, 0xb));
+  wait_for(*session, b.id, [](const LegStats& s) { return s.packets_received == 10; });
+  session->set_flow(a.id, Flow::sendrecv);
+  phone_b.send(b.local_port, make_rtp(kPcmu, 11, 160u * 11, 0xb));
+  auto after = phone_a.receive();
+  ASSERT_TRUE(after);
+  const Rtp r1 = read_rtp(before->bytes), r2 = read_rtp(after->bytes);
+  EXPECT_EQ(r2.sequence, static_cast<std::uint16_t>(r1.sequence + 1));  // A sees no loss
+  EXPECT_TRUE(r2.marker);
+  EXPECT_EQ(r2.ssrc, r1.ssrc);
+}
+
 TEST_F(MediaEngineTest, CountsLossAndJitter) {
   open_bridge();
   std::uint64_t sent = 0;

@@ -238,3 +238,16 @@ TEST(MediaOutputStream, SourceChangeContinuesSequenceAndTimestamp) {
   EXPECT_EQ(late.sequence, 1001);
   EXPECT_EQ(out.timestamp_at(t0 + std::chrono::milliseconds(160)), 50160u + 800 + 160 + 160);
 }
+
+TEST(MediaOutputStream, ResyncTreatsTheSameSourceAsNew) {
+  using Clock = OutputStream::Clock;
+  const auto t0 = Clock::time_point(std::chrono::seconds(5));
+  OutputStream out(1, 10, 1000);
+  out.next(1, 7, false, 100, 16000, t0);
+  out.resync();
+  // The source went on for 1 s (50 packets) while we did not send.
+  auto resumed = out.next(1, 7, false, 151, 16000 + 51 * 160, t0 + std::chrono::milliseconds(1020));
+  EXPECT_EQ(resumed.sequence, 11);
+  EXPECT_EQ(resumed.timestamp, 1000u + 1020 * 8);
+  EXPECT_TRUE(resumed.marker);
+}
