@@ -1,9 +1,8 @@
 #include "hotline/media/engine.hpp"
 
-#include <boost/asio/ip/address.hpp>
-#include <boost/asio/post.hpp>
-#include <mutex>
 #include <spdlog/spdlog.h>
+#include <boost/asio/ip/address.hpp>
+#include <mutex>
 #include <thread>
 
 #include "hotline/core/error.hpp"
@@ -30,9 +29,9 @@ struct Engine::Impl {
         metrics(metrics_registry),
         pool(std::make_shared<PortPool>(this->config.port_min, this->config.port_max, &metrics.ports_in_use)) {
     if (pool->capacity() == 0) {
-      throw Error(Errc::invalid_argument, "rtp.ports holds no even/odd port pair: " +
-                                              std::to_string(this->config.port_min) + ".." +
-                                              std::to_string(this->config.port_max));
+      throw Error(Errc::invalid_argument,
+                  "rtp.ports holds no even/odd port pair: " + std::to_string(this->config.port_min) + ".." +
+                      std::to_string(this->config.port_max));
     }
     const unsigned count =
         this->config.threads ? this->config.threads : std::max(1u, std::thread::hardware_concurrency());
@@ -85,9 +84,8 @@ void Engine::stop() {
 
 std::shared_ptr<Session> Engine::open_session() {
   const auto& thread = impl_->threads[impl_->next_thread++ % impl_->threads.size()];
-  auto session = std::make_shared<SessionImpl>(thread, impl_->pool, impl_->address,
-                                               std::chrono::milliseconds(impl_->config.rtcp_interval_ms),
-                                               impl_->metrics);
+  auto session = std::make_shared<SessionImpl>(
+      thread, impl_->pool, impl_->address, std::chrono::milliseconds(impl_->config.rtcp_interval_ms), impl_->metrics);
   std::lock_guard lock(impl_->mutex);
   if (impl_->stopped) throw Error(Errc::unavailable, "media engine is stopped");
   auto& sessions = impl_->sessions;

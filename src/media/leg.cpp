@@ -4,9 +4,9 @@
 #include <netinet/ip.h>
 #include <sys/socket.h>
 
+#include <spdlog/spdlog.h>
 #include <boost/asio/ip/address.hpp>
 #include <random>
-#include <spdlog/spdlog.h>
 
 #include "rtcp.hpp"
 

@@ -13,9 +13,7 @@ std::uint32_t samples_between(OutputStream::Clock::time_point from, OutputStream
 }  // namespace
 
 OutputStream::OutputStream(std::uint32_t ssrc, std::uint16_t first_sequence, std::uint32_t first_timestamp)
-    : ssrc_(ssrc),
-      last_sequence_(static_cast<std::uint16_t>(first_sequence - 1)),
-      last_timestamp_(first_timestamp) {}
+    : ssrc_(ssrc), last_sequence_(static_cast<std::uint16_t>(first_sequence - 1)), last_timestamp_(first_timestamp) {}
 
 OutputStream::Header OutputStream::next(std::uint32_t source_leg, std::uint32_t source_ssrc, bool marker,
                                         std::uint16_t sequence, std::uint32_t timestamp, Clock::time_point now) {

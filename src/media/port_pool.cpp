@@ -14,9 +14,7 @@ PortPool::PortPool(std::uint16_t port_min, std::uint16_t port_max, Gauge* in_use
   taken_.assign(pairs, false);
 }
 
-std::uint16_t PortPool::port_of(std::size_t index) const {
-  return static_cast<std::uint16_t>(first_port_ + 2 * index);
-}
+std::uint16_t PortPool::port_of(std::size_t index) const { return static_cast<std::uint16_t>(first_port_ + 2 * index); }
 
 std::uint16_t PortPool::acquire(const std::function<bool(std::uint16_t)>& bind_pair) {
   const std::size_t pairs = taken_.size();
@@ -44,8 +42,8 @@ std::uint16_t PortPool::acquire(const std::function<bool(std::uint16_t)>& bind_p
     taken_[index] = false;
     --in_use_;
   }
-  throw Error(Errc::unavailable, "no free RTP port pair in " + std::to_string(first_port_) + ".." +
-                                     std::to_string(port_of(pairs) - 1));
+  throw Error(Errc::unavailable,
+              "no free RTP port pair in " + std::to_string(first_port_) + ".." + std::to_string(port_of(pairs) - 1));
 }
 
 void PortPool::release(std::uint16_t rtp_port) {

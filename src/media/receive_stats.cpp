@@ -80,8 +80,8 @@ ReportBlockValues ReceiveStats::next_report_block() {
   if (expected_interval > 0 && lost_interval > 0) {
     v.fraction_lost = static_cast<std::uint8_t>(std::min<std::int64_t>(255, (lost_interval << 8) / expected_interval));
   }
-  v.cumulative_lost = static_cast<std::int32_t>(
-      std::clamp<std::int64_t>(lost_before_ + lost_now(), -(1 << 23), (1 << 23) - 1));
+  v.cumulative_lost =
+      static_cast<std::int32_t>(std::clamp<std::int64_t>(lost_before_ + lost_now(), -(1 << 23), (1 << 23) - 1));
   v.extended_highest_sequence = cycles_ + max_seq_;
   v.jitter = static_cast<std::uint32_t>(jitter_);
   return v;

@@ -15,7 +15,7 @@ namespace hotline::media {
 struct ReportBlock {
   std::uint32_t ssrc = 0;  // the source the block is about
   ReportBlockValues values;
-  std::uint32_t last_sr = 0;        // middle 32 bits of the NTP time of the last SR from that source
+  std::uint32_t last_sr = 0;         // middle 32 bits of the NTP time of the last SR from that source
   std::uint32_t delay_since_sr = 0;  // 1/65536 s
 };
 

@@ -1,9 +1,9 @@
 #include "session.hpp"
 
+#include <spdlog/spdlog.h>
 #include <boost/asio/post.hpp>
 #include <cstdio>
 #include <random>
-#include <spdlog/spdlog.h>
 
 #include "hotline/core/error.hpp"
 
@@ -20,8 +20,8 @@ std::string random_cname() {
 }
 }  // namespace
 
-SessionImpl::SessionImpl(std::shared_ptr<MediaThread> thread, std::shared_ptr<PortPool> pool,
-                         asio::ip::address address, std::chrono::milliseconds rtcp_interval, MediaMetrics& metrics)
+SessionImpl::SessionImpl(std::shared_ptr<MediaThread> thread, std::shared_ptr<PortPool> pool, asio::ip::address address,
+                         std::chrono::milliseconds rtcp_interval, MediaMetrics& metrics)
     : thread_(std::move(thread)),
       pool_(std::move(pool)),
       address_(address),

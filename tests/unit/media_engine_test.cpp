@@ -488,9 +488,22 @@ TEST_F(MediaEngineTest, RtcpReportAboutUsUpdatesRemoteStats) {
 
   // B's RR (RTCP from B's own RTCP socket): 7 lost, jitter 80 units (10 ms) about our stream.
   std::vector<std::uint8_t> rr{0x81, 201, 0, 7, 0, 0, 0, 0xb};
-  const std::uint8_t block[24] = {static_cast<std::uint8_t>(our_ssrc >> 24), static_cast<std::uint8_t>(our_ssrc >> 16),
-                                  static_cast<std::uint8_t>(our_ssrc >> 8), static_cast<std::uint8_t>(our_ssrc),
-                                  0x10, 0, 0, 7, 0, 0, 0, 1, 0, 0, 0, 80};
+  const std::uint8_t block[24] = {static_cast<std::uint8_t>(our_ssrc >> 24),
+                                  static_cast<std::uint8_t>(our_ssrc >> 16),
+                                  static_cast<std::uint8_t>(our_ssrc >> 8),
+                                  static_cast<std::uint8_t>(our_ssrc),
+                                  0x10,
+                                  0,
+                                  0,
+                                  7,
+                                  0,
+                                  0,
+                                  0,
+                                  1,
+                                  0,
+                                  0,
+                                  0,
+                                  80};
   rr.insert(rr.end(), block, block + 24);
   // A second block about someone else must not be taken.
   Phone rtcp_b;
@@ -550,14 +563,14 @@ TEST(MediaEngine, SendsSenderReportsToTheLatchedRtcpAddress) {
 
 TEST_F(MediaEngineTest, InvalidPacketsAreDropped) {
   open_bridge();
-  phone_a.send(a.local_port, std::vector<std::uint8_t>{0x80, 0, 1});           // too short
+  phone_a.send(a.local_port, std::vector<std::uint8_t>{0x80, 0, 1});  // too short
   auto v1 = make_rtp(kPcmu, 1, 160, 0xa);
   v1[0] = 0x40;
-  phone_a.send(a.local_port, v1);                                             // version 1
+  phone_a.send(a.local_port, v1);  // version 1
   auto csrc = make_rtp(kPcmu, 1, 160, 0xa, 8);
   csrc[0] = 0x8f;
-  phone_a.send(a.local_port, csrc);                                           // CSRCs past the end
-  phone_a.send(a.local_port, std::vector<std::uint8_t>(3000, 0x80));          // too large for RTP
+  phone_a.send(a.local_port, csrc);                                   // CSRCs past the end
+  phone_a.send(a.local_port, std::vector<std::uint8_t>(3000, 0x80));  // too large for RTP
   phone_a.send(a.local_port, make_rtp(kPcmu, 1, 160, 0xa));
   auto got = phone_b.receive();
   ASSERT_TRUE(got);

@@ -18,8 +18,8 @@ std::vector<std::uint8_t> rtp_bytes(std::uint8_t first_byte, std::uint8_t second
   p[0] = first_byte;
   p[1] = second_byte;
   if (total >= 12) {
-    p[2] = 0x12, p[3] = 0x34;                          // sequence
-    p[4] = 0, p[5] = 0, p[6] = 0x01, p[7] = 0x00;      // timestamp 256
+    p[2] = 0x12, p[3] = 0x34;                              // sequence
+    p[4] = 0, p[5] = 0, p[6] = 0x01, p[7] = 0x00;          // timestamp 256
     p[8] = 0xde, p[9] = 0xad, p[10] = 0xbe, p[11] = 0xef;  // SSRC
   }
   return p;
@@ -52,11 +52,11 @@ TEST(MediaRtpPacket, AccountsForCsrcsExtensionAndPadding) {
 }
 
 TEST(MediaRtpPacket, RejectsWhatIsNotSaneRtp) {
-  EXPECT_FALSE(parse_rtp(rtp_bytes(0x80, 0, 11)));           // short
-  EXPECT_FALSE(parse_rtp(rtp_bytes(0x40, 0, 20)));           // version 1
-  EXPECT_FALSE(parse_rtp(rtp_bytes(0x80 | 15, 0, 20)));      // CSRCs past the end
-  EXPECT_FALSE(parse_rtp(rtp_bytes(0x80, 200, 20)));         // RTCP SR on the RTP port
-  EXPECT_FALSE(parse_rtp(rtp_bytes(0x80 | 0x10, 0, 14)));    // extension header cut
+  EXPECT_FALSE(parse_rtp(rtp_bytes(0x80, 0, 11)));         // short
+  EXPECT_FALSE(parse_rtp(rtp_bytes(0x40, 0, 20)));         // version 1
+  EXPECT_FALSE(parse_rtp(rtp_bytes(0x80 | 15, 0, 20)));    // CSRCs past the end
+  EXPECT_FALSE(parse_rtp(rtp_bytes(0x80, 200, 20)));       // RTCP SR on the RTP port
+  EXPECT_FALSE(parse_rtp(rtp_bytes(0x80 | 0x10, 0, 14)));  // extension header cut
   auto long_extension = rtp_bytes(0x80 | 0x10, 0, 20);
   long_extension[15] = 9;
   EXPECT_FALSE(parse_rtp(long_extension));
@@ -107,7 +107,7 @@ TEST(MediaReceiveStats, DuplicatesAndReorderingDoNotCountAsLoss) {
 
 TEST(MediaReceiveStats, NewSsrcStartsAFreshSequenceAndKeepsEarlierLoss) {
   ReceiveStats s;
-  for (std::uint16_t seq : {1, 2, 5}) s.on_packet(7, seq);  // 2 lost
+  for (std::uint16_t seq : {1, 2, 5}) s.on_packet(7, seq);              // 2 lost
   for (std::uint16_t seq : {40000, 40001, 40003}) s.on_packet(8, seq);  // 1 lost, no jump counted
   EXPECT_EQ(s.packets_lost(), 3u);
   EXPECT_EQ(s.source_ssrc(), 8u);
