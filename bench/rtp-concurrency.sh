@@ -66,7 +66,7 @@ run_step() {
   shift 2
   out=$WORK/$name-$calls.out
   busy0=$(machine_busy_seconds); t0=$(date +%s.%N)
-  timeout $((DURATION + WARMUP + 2 * calls / SETUP_RATE + 90)) "$RTPLOAD" "$@" --calls "$calls" \
+  timeout $((DURATION + WARMUP + 2 * calls / SETUP_RATE + 90)) nice -n "$BENCH_NICE" "$RTPLOAD" "$@" --calls "$calls" \
     --duration "$DURATION" --warmup "$WARMUP" --setup-rate "$SETUP_RATE" --threads "$GEN_THREADS" \
     --server-pid "$SERVER_PID" --late-ms "$LATE_MS" >"$out" 2>"$out.err" || rc=$?
   busy1=$(machine_busy_seconds); t1=$(date +%s.%N)
@@ -120,7 +120,7 @@ run_server() {
   fi
 }
 
-echo "rtp-concurrency: $(nproc) cores shared by rtpload and the relay; DURATION=$DURATION s; COUNTS: $COUNTS"
+echo "rtp-concurrency: $(nproc) cores shared by rtpload and the relay; DURATION=$DURATION s; COUNTS: $COUNTS; relay and rtpload at nice $BENCH_NICE"
 build_rtpload
 
 for server in $SERVERS; do
@@ -136,6 +136,7 @@ for server in $SERVERS; do
       api_post /api/v1/sip/accounts "{\"username\":\"8001\",\"password\":\"$UAS_PASSWORD\"}" >/dev/null ||
         die "creating SIP account 8001 failed"
       SERVER_PID=$DAEMON_PID
+      renice_tree "$SERVER_PID"
       run_server hotlined --sip "127.0.0.1:$port" --user 8001 --password "$UAS_PASSWORD"
       stop_daemon
       ;;
@@ -153,6 +154,7 @@ for server in $SERVERS; do
       for ((i = 0; i < 50; i++)); do [[ -n $(ss -Hanu "sport = :$ng") ]] && break; sleep 0.1; done
       kill -0 "$SERVER_PID" 2>/dev/null && [[ -n $(ss -Hanu "sport = :$ng") ]] ||
         { tail -n 20 "$WORK/rtpengine.log" >&2; die "rtpengine did not start"; }
+      renice_tree "$SERVER_PID"
       echo "rtpengine $(rtpengine --version 2>&1 | awk '{ print $NF }'), pid $SERVER_PID, userspace (--table=-1), $RTPENGINE_THREADS threads, ng on 127.0.0.1:$ng"
       run_server rtpengine --rtpengine "127.0.0.1:$ng"
       stop_pid "$SERVER_PID" 10

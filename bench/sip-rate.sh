@@ -58,7 +58,7 @@ open_calls_limit() {
 
 # The sipp UAS on $UAS_PORT until killed; $1: file prefix.
 start_uas() {
-  timeout $((DURATION + HOLD_MS / 1000 + 120)) sipp -sf "$SIPP_DIR/uas.xml" -i 127.0.0.1 -p "$UAS_PORT" -s 8001 -buff_size 1048576 \
+  timeout $((DURATION + HOLD_MS / 1000 + 120)) nice -n "$BENCH_NICE" sipp -sf "$SIPP_DIR/uas.xml" -i 127.0.0.1 -p "$UAS_PORT" -s 8001 -buff_size 1048576 \
     -mi 127.0.0.1 -mp "$(free_port)" -nostdin -trace_err -error_file "$1-uas-errors.log" \
     >"$1-uas.out" 2>&1 </dev/null &
   UAS_PID=$!
@@ -81,7 +81,7 @@ run_step() {
   t0=$(date +%s.%N)
   mkdir -p "$prefix.d"  # sipp writes uac_PID_counts.csv into its working directory
   sed "s/timeout=\"3000\" ontimeout=\"bye\"/timeout=\"$HOLD_MS\" ontimeout=\"bye\"/" "$SIPP_DIR/uac.xml" >"$prefix.d/uac.xml"
-  (cd "$prefix.d" && timeout $((DURATION * 2 + HOLD_MS / 1000 + 60)) sipp -sf uac.xml \
+  (cd "$prefix.d" && timeout $((DURATION * 2 + HOLD_MS / 1000 + 60)) nice -n "$BENCH_NICE" sipp -sf uac.xml \
     -i 127.0.0.1 -p "$UAC_PORT" -mi 127.0.0.1 -mp "$(free_port)" -s 8001 \
     -r "$rate" -m "$calls" -l "$(open_calls_limit "$rate")" \
     -buff_size 1048576 -recv_timeout 10000 -timeout $((DURATION * 2 + HOLD_MS / 1000 + 30))s -timeout_error \
@@ -168,7 +168,7 @@ run_server() {
   echo "$name: max sustained rate $best calls/s (CPU ${best_cpu} at that rate)"
 }
 
-echo "sip-rate: $(nproc) cores shared by sipp (UAC + UAS) and the server; DURATION=$DURATION s per step; RATES: $RATES"
+echo "sip-rate: $(nproc) cores shared by sipp (UAC + UAS) and the server; DURATION=$DURATION s per step; RATES: $RATES; server and sipp at nice $BENCH_NICE"
 
 for server in $SERVERS; do
   case $server in
@@ -184,6 +184,7 @@ for server in $SERVERS; do
       api_post /api/v1/sip/accounts "{\"username\":\"8001\",\"password\":\"$UAS_PASSWORD\"}" >/dev/null ||
         die "creating SIP account 8001 failed"
       SERVER_PID=$DAEMON_PID
+      renice_tree "$SERVER_PID"
       UAS_PORT=$(free_port); UAC_PORT=$(free_port)
       TOTAL_STARTED=0 TOTAL_OK=0
       run_server hotlined "$HOTLINE_SIP_PORT"
@@ -207,6 +208,7 @@ for server in $SERVERS; do
       for ((i = 0; i < 50; i++)); do [[ -n $(ss -Hanu "sport = :$KPORT") ]] && break; sleep 0.1; done
       kill -0 "$SERVER_PID" 2>/dev/null && [[ -n $(ss -Hanu "sport = :$KPORT") ]] ||
         { tail -n 20 "$WORK/kamailio/kamailio.log" >&2; die "kamailio did not start"; }
+      renice_tree "$SERVER_PID"
       echo "$(kamailio -v | head -n 1), pid $SERVER_PID on 127.0.0.1:$KPORT, $KAMAILIO_CHILDREN UDP children, ${KAMAILIO_SHM_MB} MB shm"
       run_server kamailio "$KPORT"
       stop_pid "$SERVER_PID" 10
