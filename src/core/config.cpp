@@ -1,5 +1,7 @@
 #include "hotline/core/config.hpp"
 
+#include "hotline/core/dial_pattern.hpp"
+
 #include <algorithm>
 #include <fstream>
 #include <functional>
@@ -133,7 +135,47 @@ class ObjectReader {
     read(child);
   }
 
+  // An array of objects, each read by `read` under "key[i]".
+  void objects(const char* key, const std::function<void(ObjectReader&, std::size_t)>& read) {
+    const json* v = find(key);
+    if (!v) return;
+    if (!v->is_array()) return bad(key, "expected an array of objects");
+    for (std::size_t i = 0; i < v->size(); ++i) {
+      std::string item_path = key_path(key) + "[" + std::to_string(i) + "]";
+      if (!(*v)[i].is_object()) {
+        problems_.push_back(item_path + ": expected an object");
+        continue;
+      }
+      ObjectReader child((*v)[i], item_path, problems_);
+      read(child, i);
+    }
+  }
+
+  // An object whose every member is an array of strings.
+  void string_lists(const char* key, std::map<std::string, std::vector<std::string>>& out) {
+    const json* v = find(key);
+    if (!v) return;
+    if (!v->is_object()) return bad(key, "expected an object of name: [patterns]");
+    for (auto it = v->begin(); it != v->end(); ++it) {
+      std::vector<std::string> list;
+      if (!it->is_array()) {
+        problems_.push_back(key_path(key) + "." + it.key() + ": expected an array of strings");
+        continue;
+      }
+      for (const auto& item : *it) {
+        if (!item.is_string()) {
+          problems_.push_back(key_path(key) + "." + it.key() + ": expected an array of strings");
+          break;
+        }
+        list.push_back(item.get<std::string>());
+      }
+      out[it.key()] = std::move(list);
+    }
+  }
+
   void bad(const char* key, const std::string& reason) { problems_.push_back(key_path(key) + ": " + reason); }
+  void bad_here(const std::string& reason) { problems_.push_back(path_ + ": " + reason); }
+  const std::string& path() const { return path_; }
 
  private:
   const json* find(const char* key) {
@@ -149,6 +191,87 @@ class ObjectReader {
   std::vector<std::string>& problems_;
   std::set<std::string> seen_;
 };
+
+bool known_target(const std::string& to) {
+  if (to == "echo" || to == "extension") return true;
+  for (const char* prefix : {"extension:", "trunk:", "ivr:", "queue:", "conference:", "reject:"}) {
+    std::string_view p(prefix);
+    if (to.size() > p.size() && to.compare(0, p.size(), p) == 0) return true;
+  }
+  return false;
+}
+
+void read_rule(ObjectReader& r, DialRule& rule) {
+  r.string("match", rule.match);
+  r.string("to", rule.to);
+  r.integer("strip", rule.strip, 0, 32);
+  r.string("prepend", rule.prepend);
+  if (auto why = dial_pattern_problem(rule.match)) r.bad("match", *why);
+  if (!known_target(rule.to)) {
+    r.bad("to",
+          "expected echo, extension, extension:NUM, trunk:NAME, ivr:FLOW, queue:NAME, conference:ROOM or "
+          "reject:CODE, got \"" +
+              rule.to + "\"");
+  }
+  if (rule.to.rfind("reject:", 0) == 0) {
+    auto code = rule.to.substr(7);
+    if (code.size() != 3 || code < "400" || code > "699") r.bad("to", "reject: needs a status code 400..699");
+  }
+  for (char c : rule.prepend) {
+    if (!((c >= '0' && c <= '9') || c == '*' || c == '#' || c == '+')) r.bad("prepend", "digits, *, # and + only");
+  }
+}
+
+void read_rules(ObjectReader& r, const char* key, std::vector<DialRule>& out) {
+  bool present = false;
+  std::vector<DialRule> rules;
+  r.objects(key, [&](ObjectReader& item, std::size_t) {
+    present = true;
+    DialRule rule;
+    read_rule(item, rule);
+    rules.push_back(std::move(rule));
+  });
+  if (present) out = std::move(rules);
+}
+
+void check_references(const Config& c, std::vector<std::string>& problems) {
+  auto trunk_exists = [&](const std::string& name) {
+    for (const auto& t : c.trunks) {
+      if (t.name == name) return true;
+    }
+    return false;
+  };
+  auto check_rules = [&](const std::vector<DialRule>& rules, const std::string& path) {
+    for (std::size_t i = 0; i < rules.size(); ++i) {
+      const auto& to = rules[i].to;
+      if (to.rfind("trunk:", 0) == 0 && !trunk_exists(to.substr(6)))
+        problems.push_back(path + "[" + std::to_string(i) + "].to: no trunk named \"" + to.substr(6) + "\"");
+      if (to.rfind("trunk:", 0) == 0) {
+        for (const auto& t : c.trunks) {
+          if (t.name == to.substr(6) && !t.address)
+            problems.push_back(path + "[" + std::to_string(i) + "].to: trunk \"" + t.name + "\" has no address");
+        }
+      }
+    }
+  };
+  check_rules(c.dialplan, "dialplan");
+  for (std::size_t i = 0; i < c.trunks.size(); ++i) {
+    check_rules(c.trunks[i].inbound, "trunks[" + std::to_string(i) + "].inbound");
+    if (!c.classes_of_service.count(c.trunks[i].class_of_service))
+      problems.push_back("trunks[" + std::to_string(i) + "].class_of_service: no class named \"" +
+                         c.trunks[i].class_of_service + "\" in classes_of_service");
+    for (std::size_t j = 0; j < i; ++j) {
+      if (c.trunks[j].name == c.trunks[i].name)
+        problems.push_back("trunks[" + std::to_string(i) + "].name: \"" + c.trunks[i].name + "\" is used twice");
+    }
+  }
+  for (const auto& [name, patterns] : c.classes_of_service) {
+    for (std::size_t i = 0; i < patterns.size(); ++i) {
+      if (auto why = dial_pattern_problem(patterns[i]))
+        problems.push_back("classes_of_service." + name + "[" + std::to_string(i) + "]: " + *why);
+    }
+  }
+}
 
 }  // namespace
 
@@ -210,6 +333,46 @@ Config parse_config(const std::string& text, const std::string& source_name) {
       s.integer("ban_seconds", c.sip.ban_seconds, 1, 604800);
       s.integer("max_requests_per_second", c.sip.max_requests_per_second, 1, 1000000);
     });
+    r.object("rtp", [&](ObjectReader& m) {
+      m.string("address", c.rtp.address);
+      if (!Endpoint::parse(c.rtp.address + ":1")) m.bad("address", "expected a numeric IP address");
+      std::string ports = std::to_string(c.rtp.port_min) + "-" + std::to_string(c.rtp.port_max);
+      m.string("ports", ports);
+      unsigned lo = 0, hi = 0;
+      char dash = 0;
+      std::istringstream in(ports);
+      if (!(in >> lo >> dash >> hi) || dash != '-' || !in.eof() || lo < 1024 || hi > 65535 || lo + 3 > hi) {
+        m.bad("ports", "expected \"LOW-HIGH\" within 1024-65535 with at least 4 ports, got \"" + ports + "\"");
+      } else {
+        c.rtp.port_min = static_cast<std::uint16_t>(lo);
+        c.rtp.port_max = static_cast<std::uint16_t>(hi);
+      }
+      m.integer("threads", c.rtp.threads, 0, 256);
+    });
+    r.objects("trunks", [&](ObjectReader& t, std::size_t) {
+      TrunkConfig trunk;
+      t.string("name", trunk.name);
+      if (trunk.name.empty()) t.bad("name", "every trunk needs a name");
+      t.cidr_list("acl", trunk.acl);
+      Endpoint address;
+      t.endpoint("address", address);
+      if (!address.host.empty()) trunk.address = address;
+      t.string("username", trunk.username);
+      t.string("password", trunk.password);
+      t.string("class_of_service", trunk.class_of_service);
+      read_rules(t, "inbound", trunk.inbound);
+      if (trunk.acl.empty() && !trunk.address) t.bad_here("a trunk needs an acl (inbound) or an address (outbound)");
+      c.trunks.push_back(std::move(trunk));
+    });
+    read_rules(r, "dialplan", c.dialplan);
+    r.string_lists("classes_of_service", c.classes_of_service);
+    c.classes_of_service.try_emplace("all", std::vector<std::string>{"_."});
+    r.object("calls", [&](ObjectReader& k) {
+      k.integer("max_calls", c.calls.max_calls, 1, 100000);
+      k.integer("ring_timeout_seconds", c.calls.ring_timeout_seconds, 1, 600);
+      k.integer("max_call_seconds", c.calls.max_call_seconds, 60, 86400);
+      k.boolean("cdr", c.calls.cdr);
+    });
     r.object("websocket", [&](ObjectReader& w) {
       w.integer("send_queue_messages", c.websocket.send_queue_messages, 1, 1000000);
       w.integer("send_queue_bytes", c.websocket.send_queue_bytes, 1024, 1LL << 30);
@@ -236,6 +399,7 @@ Config parse_config(const std::string& text, const std::string& source_name) {
       l.boolean("console", c.log.console);
     });
   }
+  check_references(c, problems);
   if (!problems.empty()) {
     for (auto& p : problems) p = source_name + ": " + p;
     throw ConfigError(std::move(problems));

@@ -26,6 +26,9 @@
 #include "hotline/core/clock.hpp"
 #include "hotline/core/error.hpp"
 #include "hotline/core/version.hpp"
+#include "hotline/media/engine.hpp"
+#include "hotline/pbx/calls.hpp"
+#include "hotline/pbx/cdr.hpp"
 #include "hotline/pbx/sip_accounts.hpp"
 #include "hotline/sip/endpoint.hpp"
 #include "hotline/sip/transport.hpp"
@@ -82,6 +85,15 @@ class Ticker : public std::enable_shared_from_this<Ticker> {
 
 void every(asio::io_context& io, std::chrono::milliseconds period, std::function<void()> tick) {
   std::make_shared<Ticker>(io, period, std::move(tick))->arm();
+}
+
+media::MediaConfig media_config_from(const RtpConfig& rtp) {
+  media::MediaConfig m;
+  m.address = rtp.address;
+  m.port_min = rtp.port_min;
+  m.port_max = rtp.port_max;
+  m.threads = rtp.threads;
+  return m;
 }
 
 sip::RegistrarConfig registrar_config_from(const SipConfig& sip) {
@@ -167,13 +179,30 @@ int run_daemon(const Config& config) {
   };
   sip::Registrar registrar(registrar_config, lookup_account, sip_guard, metrics, auth::random_password(32));
   sip::Endpoint sip_endpoint(metrics, sip_guard, registrar);
-  sip_transport.emplace(io, sip_config, sip_endpoint, metrics);
-  sip_endpoint.attach(*sip_transport);
+  sip::TransactionLayer transactions(
+      metrics, {}, [&sip_endpoint](const sip::Message& m, const sip::Source& s) { return sip_endpoint.admit(m, s); });
+  transactions.set_user(sip_endpoint);
+  sip_endpoint.attach(transactions);
+  sip_transport.emplace(io, sip_config, transactions, metrics);
+  transactions.attach(*sip_transport);
   sip_transport->start();
+  transactions.set_local({config.sip.listen.host, sip_transport->port()});
+
+  media::Engine media_engine(media_config_from(config.rtp), metrics);
+  media_engine.start();
+  auto write_record = [&store](pbx::CallRecord record) {
+    auto job = [record = std::move(record)](store::Database& db) { return pbx::insert_call_record(db, record); };
+    store.write(std::move(job), [](std::exception_ptr e, std::int64_t) {
+      if (e) spdlog::error("event=cdr.write_failed");
+    });
+  };
+  pbx::CallManager calls(config, sip_transport->strand(), transactions, registrar, media_engine, metrics, write_record);
+  sip_endpoint.set_call_handler(calls);
   every(io, std::chrono::seconds(30),
         [&] { asio::post(sip_transport->strand(), [&registrar] { registrar.sweep(now_ms()); }); });
   spdlog::info("event=sip.listening address={}:{} udp=true tcp=true realm={}", config.sip.listen.host,
                sip_transport->port(), config.sip.realm);
+  spdlog::info("event=rtp.ready address={} ports={}-{}", config.rtp.address, config.rtp.port_min, config.rtp.port_max);
 
   asio::signal_set signals(io, SIGINT, SIGTERM);
   signals.async_wait([&](boost::system::error_code ec, int signal_number) {
@@ -181,6 +210,8 @@ int run_daemon(const Config& config) {
     spdlog::info("event=daemon.stopping signal={}", signal_number);
     sd_notify(0, "STOPPING=1");
     server.begin_shutdown();
+    // Calls end with a BYE (or CANCEL, or 503) before the SIP sockets close.
+    asio::post(sip_transport->strand(), [&calls] { calls.hang_up_all(); });
     sip_transport->stop();
     auto started = std::chrono::steady_clock::now();
     auto deadline = started + kDrainLimit;
@@ -225,6 +256,7 @@ int run_daemon(const Config& config) {
                server.local_endpoint().to_string(), config.data_dir.string(), threads);
   for (auto& t : pool) t.join();
 
+  media_engine.stop();
   cpu.stop();
   store.stop();
   spdlog::info("event=daemon.stopped");

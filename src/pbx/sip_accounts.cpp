@@ -100,9 +100,10 @@ std::vector<SipAccount> list_sip_accounts(Database& db) {
 }
 
 std::optional<sip::AccountSecrets> sip_account_secrets(Database& db, const std::string& username) {
-  auto& s = db.query("SELECT enabled, realm, ha1_md5, ha1_sha256 FROM sip_accounts WHERE username = ?", username);
+  auto& s = db.query(
+      "SELECT enabled, realm, ha1_md5, ha1_sha256, class_of_service FROM sip_accounts WHERE username = ?", username);
   if (!s.step()) return std::nullopt;
-  sip::AccountSecrets secrets{s.int64(0) != 0, s.text(1), s.text(2), s.text(3)};
+  sip::AccountSecrets secrets{s.int64(0) != 0, s.text(1), s.text(2), s.text(3), s.text(4)};
   s.run();
   return secrets;
 }

@@ -103,28 +103,42 @@ Registrar::Registrar(RegistrarConfig config, AccountLookup lookup, Guard& guard,
       auth_failures_(metrics.counter("hotline_sip_auth_failures_total", "Failed SIP digest authentications.")),
       registered_(metrics.gauge("hotline_sip_registrations", "Live SIP contact bindings.")) {}
 
-std::vector<std::pair<std::string, std::string>> Registrar::challenge(std::int64_t now_ms, bool stale) const {
+std::vector<std::pair<std::string, std::string>> Registrar::challenge(std::int64_t now_ms, bool stale,
+                                                                      bool proxy) const {
   std::vector<std::pair<std::string, std::string>> headers;
   auto nonce = nonces_.make(now_ms);
   for (auto a : config_.algorithms) {
-    headers.emplace_back("WWW-Authenticate", "Digest realm=\"" + config_.realm + "\", nonce=\"" + nonce +
-                                                 "\", algorithm=" + std::string(to_string(a)) + ", qop=\"auth\"" +
-                                                 (stale ? ", stale=true" : ""));
+    headers.emplace_back(proxy ? "Proxy-Authenticate" : "WWW-Authenticate",
+                         "Digest realm=\"" + config_.realm + "\", nonce=\"" + nonce + "\", algorithm=" +
+                             std::string(to_string(a)) + ", qop=\"auth\"" + (stale ? ", stale=true" : ""));
   }
   return headers;
 }
 
 void Registrar::on_register(const Message& request, const Source& source, std::int64_t now_ms, Reply reply) {
-  const std::string username = request.to.uri.user;
+  authenticate(
+      request, source, now_ms, false,
+      [this, request, source, now_ms, reply](const std::string& username, const AccountSecrets&) {
+        apply(request, source, username, now_ms, reply);
+      },
+      reply);
+}
+
+void Registrar::authenticate(const Message& request, const Source& source, std::int64_t now_ms, bool proxy,
+                             Authenticated ok, Reply reply) {
+  // REGISTER names the account in To (§10.2), every other request in From.
+  const std::string username = request.method == "REGISTER" ? request.to.uri.user : request.from.uri.user;
+  const int challenge_status = proxy ? 407 : 401;
+  const char* challenge_reason = proxy ? "Proxy Authentication Required" : "Unauthorized";
   std::optional<std::map<std::string, std::string>> credentials;
   for (const auto& [name, value] : request.headers) {
-    if (lower(name) == "authorization") {
+    if (lower(name) == (proxy ? "proxy-authorization" : "authorization")) {
       credentials = parse_digest_credentials(value);
-      if (!credentials) return reply(400, "Bad Request", {{"Warning", "399 hotlined \"malformed Authorization\""}});
+      if (!credentials) return reply(400, "Bad Request", {{"Warning", "399 hotlined \"malformed credentials\""}});
       break;
     }
   }
-  if (!credentials) return reply(401, "Unauthorized", challenge(now_ms, false));
+  if (!credentials) return reply(challenge_status, challenge_reason, challenge(now_ms, false, proxy));
   auto& c = *credentials;
   auto field = [&](const char* k) {
     auto it = c.find(k);
@@ -148,33 +162,33 @@ void Registrar::on_register(const Message& request, const Source& source, std::i
   if (!age) {
     auth_failures_.inc();
     guard_.count_failure(source.address, now_ms);
-    return reply(401, "Unauthorized", challenge(now_ms, false));
+    return reply(challenge_status, challenge_reason, challenge(now_ms, false, proxy));
   }
   if (*age > std::int64_t{config_.nonce_lifetime_seconds} * 1000)
-    return reply(401, "Unauthorized", challenge(now_ms, true));
+    return reply(challenge_status, challenge_reason, challenge(now_ms, true, proxy));
 
-  lookup_(username, [this, request, source, username, c, algorithm = *algorithm, reply,
-                     now_ms](std::optional<AccountSecrets> account) {
+  lookup_(username, [this, method = request.method, source, username, c, algorithm = *algorithm, reply,
+                     ok = std::move(ok), now_ms](std::optional<AccountSecrets> account) {
     auto get = [&](const char* k) {
       auto it = c.find(k);
       return it == c.end() ? std::string() : it->second;
     };
-    // The request's arrival time: the lookup takes a moment, not more.
-    std::int64_t now = now_ms;
-    bool ok = account && account->enabled && account->realm == config_.realm;
-    if (ok) {
+    bool valid = account && account->enabled && account->realm == config_.realm;
+    if (valid) {
       const std::string& stored = algorithm == DigestAlgorithm::md5 ? account->ha1_md5 : account->ha1_sha256;
-      auto expected = expected_response(algorithm, stored, "REGISTER", get("uri"), get("nonce"), get("nc"),
-                                        get("cnonce"), get("qop"));
-      ok = expected == get("response");
+      auto expected =
+          expected_response(algorithm, stored, method, get("uri"), get("nonce"), get("nc"), get("cnonce"), get("qop"));
+      valid = expected == get("response");
     }
-    if (!ok) {
+    if (!valid) {
       auth_failures_.inc();
-      guard_.count_failure(source.address, now);
-      spdlog::info("event=sip.auth_failed account={} address={}", username.substr(0, 32), source.address);
+      // The request's arrival time: the lookup takes a moment, not more.
+      guard_.count_failure(source.address, now_ms);
+      spdlog::info("event=sip.auth_failed account={} method={} address={}", username.substr(0, 32), method,
+                   source.address);
       return reply(403, "Forbidden", {});
     }
-    apply(request, source, username, now, reply);
+    ok(username, *account);
   });
 }
 

@@ -52,7 +52,7 @@ class SipTest(DaemonTestCase):
         self.assertIsNotNone(reply)
         self.assertTrue(reply.startswith(b"SIP/2.0 200 OK\r\n"), reply[:60])
         self.assertIn(f"rport={local_port}".encode(), reply)
-        self.assertIn(b"Allow: OPTIONS", reply)
+        self.assertIn(b"Allow: INVITE, ACK, CANCEL, BYE, OPTIONS, REGISTER", reply)
         self.assertIn(b"To: <sip:12345@127.0.0.1>;tag=", reply)
 
     def test_options_over_tcp_with_keepalives(self):
@@ -67,10 +67,21 @@ class SipTest(DaemonTestCase):
         self.assertIn(b"Call-ID: tcp-1", data)
         self.assertIn(b"Call-ID: tcp-2", data)
 
-    def test_other_methods_are_not_implemented_yet(self):
-        invite = options(self.d.sip_port, "inv-1").replace(b"OPTIONS", b"INVITE")
-        reply, _ = self.udp_exchange(invite)
+    def test_methods_we_do_not_serve_get_501_and_phones_must_authenticate_calls(self):
+        message = options(self.d.sip_port, "msg-1").replace(b"OPTIONS", b"MESSAGE")
+        reply, _ = self.udp_exchange(message)
         self.assertTrue(reply.startswith(b"SIP/2.0 501 Not Implemented"), reply)
+        invite = options(self.d.sip_port, "inv-1").replace(b"OPTIONS", b"INVITE")
+        s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        s.settimeout(3)
+        s.sendto(invite, ("127.0.0.1", self.d.sip_port))
+        first, _ = s.recvfrom(65536)
+        second, _ = s.recvfrom(65536)
+        s.close()
+        self.assertTrue(first.startswith(b"SIP/2.0 100 Trying"), first)
+        # Not from a trunk: a phone, which has to prove who it is.
+        self.assertTrue(second.startswith(b"SIP/2.0 407 Proxy Authentication Required"), second)
+        self.assertIn(b"Proxy-Authenticate: Digest realm=", second)
         ack = options(self.d.sip_port, "inv-1").replace(b"OPTIONS", b"ACK")
         reply, _ = self.udp_exchange(ack, timeout=0.5)
         self.assertIsNone(reply)  # ACK is never answered
@@ -162,9 +173,6 @@ class SippTest(DaemonTestCase):
     def test_options_tcp(self):
         self.sipp("options.xml", "t1")
 
-    def test_invite_gets_501_until_the_call_model_lands(self):
-        self.sipp("invite_not_implemented.xml", "u1", calls=5)
-
 
 if __name__ == "__main__":
     unittest.main()
@@ -179,8 +187,10 @@ def register(port, user, password, algorithm="MD5", expires=300, contact_port=59
     s.settimeout(3)
 
     def request(cseq, authorization=""):
+        # A fresh branch per request (RFC 3261 §8.1.1.7), else it is a retransmission.
+        branch = f"z9hG4bK-reg{cseq}{user}-{os.urandom(6).hex()}"
         text = (f"REGISTER sip:127.0.0.1:{port} SIP/2.0\r\n"
-                f"Via: SIP/2.0/UDP 127.0.0.1:{contact_port};branch=z9hG4bK-reg{cseq}{user};rport\r\n"
+                f"Via: SIP/2.0/UDP 127.0.0.1:{contact_port};branch={branch};rport\r\n"
                 f"From: <sip:{user}@127.0.0.1>;tag=r1\r\nTo: <sip:{user}@127.0.0.1>\r\n"
                 f"Call-ID: reg-{user}@127.0.0.1\r\nCSeq: {cseq} REGISTER\r\n"
                 f"Contact: <sip:{user}@127.0.0.1:{contact_port}>\r\nExpires: {expires}\r\nMax-Forwards: 70\r\n"

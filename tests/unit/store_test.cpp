@@ -89,6 +89,21 @@ void seed(Database& db, int version) {
           .run();
       db.query("UPDATE tickets SET kb_article_id = 1 WHERE id = 1").run();
       break;
+    case 7:
+      db.query("UPDATE sip_accounts SET class_of_service = 'internal' WHERE id = 1").run();
+      db.query(
+            "INSERT INTO calls (uuid, caller, dialled, source, route, started_at, ended_at, duration_ms, talk_ms, "
+            "status, hangup_cause, hangup_side) VALUES ('c1', '13800000000', '12345', 'trunk:carrier', 'echo', ?, ?, "
+            "0, 0, 200, 'normal', 'caller')",
+            now, now)
+          .run();
+      db.query(
+            "INSERT INTO call_legs (call_id, leg_index, role, sip_call_id, from_uri, to_uri, endpoint, started_at, "
+            "ended_at, duration_ms, status, hangup_cause, hangup_side) VALUES (1, 0, 'caller', 'x@y', 'sip:a@b', "
+            "'sip:12345@b', 'trunk:carrier', ?, ?, 0, 200, 'normal', 'caller')",
+            now, now)
+          .run();
+      break;
     default:
       FAIL() << "no seed rows for schema version " << version << ": add them so the upgrade test covers it";
   }

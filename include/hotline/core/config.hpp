@@ -3,6 +3,8 @@
 // built-in defaults. Every key is documented in docs/configuration.md.
 #include <cstdint>
 #include <filesystem>
+#include <map>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -68,9 +70,49 @@ struct SipConfig {
   unsigned max_requests_per_second = 50;
 };
 
+struct RtpConfig {
+  std::string address = "127.0.0.1";  // RTP sockets bind here; our SDP announces it
+  std::uint16_t port_min = 20000;
+  std::uint16_t port_max = 29999;
+  unsigned threads = 0;  // media threads; 0: one per core
+};
+
+// One dial plan line: a dialled number matching `match` goes to `to`.
+// Patterns: a literal number, or "_" + X (0-9), Z (1-9), N (2-9), [1-5], "." (one or more of anything).
+struct DialRule {
+  std::string match;
+  std::string
+      to;  // echo | extension | extension:NUM | trunk:NAME | ivr:FLOW | queue:NAME | conference:ROOM | reject:CODE
+  unsigned strip = 0;   // leading digits removed before the number goes on
+  std::string prepend;  // then put in front
+};
+
+struct TrunkConfig {
+  std::string name;
+  std::vector<Cidr> acl;            // sources whose requests are this trunk's inbound calls
+  std::optional<Endpoint> address;  // where outbound calls go (UDP); none: inbound only
+  std::string username;             // digest credentials for outbound calls, when challenged
+  std::string password;
+  std::string class_of_service = "all";
+  std::vector<DialRule> inbound;  // number mapping tried before the dial plan
+};
+
+struct CallsConfig {
+  unsigned max_calls = 2000;  // concurrent calls; more get 503
+  unsigned ring_timeout_seconds = 60;
+  unsigned max_call_seconds = 4 * 3600;
+  bool cdr = true;
+};
+
 struct Config {
   std::filesystem::path data_dir = "var";
   SipConfig sip;
+  RtpConfig rtp;
+  std::vector<TrunkConfig> trunks;
+  std::vector<DialRule> dialplan = {{"9196", "echo", 0, ""}, {"_8XXX", "extension", 0, ""}};
+  // name -> patterns a caller of that class may dial. "all" always exists and allows everything.
+  std::map<std::string, std::vector<std::string>> classes_of_service = {{"all", {"_."}}};
+  CallsConfig calls;
   HttpConfig http;
   WebSocketConfig websocket;
   AuthConfig auth;

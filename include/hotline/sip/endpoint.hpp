@@ -1,32 +1,37 @@
 #pragma once
-// What hotlined answers at the SIP layer by itself, before the call model
-// (src/pbx, the switching-core issue) takes over INVITE and the dialog
-// methods: OPTIONS (200, for trunks' and phones' keep-alive pings),
-// REGISTER (the registrar), and an honest 501 Not Implemented for every
-// method it cannot serve yet. Every request first passes the Guard (bans).
-// ACKs and responses have no transaction to match yet and are absorbed.
+// The transaction user at the top of the SIP stack: admits or refuses every
+// new request (the Guard's bans), answers what hotlined serves by itself
+// (OPTIONS outside a dialog, REGISTER through the registrar) and hands the
+// call methods (INVITE, ACK, BYE, CANCEL, INFO, REFER, in-dialog OPTIONS
+// and NOTIFY) and every response to the call handler, the PBX core.
 #include "hotline/core/metrics.hpp"
 #include "hotline/sip/registrar.hpp"
-#include "hotline/sip/transport.hpp"
+#include "hotline/sip/transaction.hpp"
 
 namespace hotline::sip {
 
-class Endpoint final : public Listener {
+class Endpoint final : public TransactionUser {
  public:
   Endpoint(Metrics& metrics, Guard& guard, Registrar& registrar);
-  // Set before the transport starts; the endpoint answers through it.
-  void attach(Transport& transport) { transport_ = &transport; }
+  // Set before the transport starts.
+  void attach(TransactionLayer& layer) { layer_ = &layer; }
+  void set_call_handler(TransactionUser& calls) { calls_ = &calls; }
 
-  void on_request(const Message& request, const Source& source) override;
-  void on_response(const Message& response, const Source& source) override;
+  // Before any state is made for a request: false drops it unanswered.
+  bool admit(const Message& request, const Source& source);
 
-  static constexpr const char* kAllow = "OPTIONS, REGISTER";
+  void on_request(TransactionId id, const Message& request, const Source& source) override;
+  void on_ack(const Message& ack, const Source& source) override;
+  void on_cancel(TransactionId invite, const Message& cancel) override;
+  void on_response(TransactionId id, const Message& response) override;
+  void on_timeout(TransactionId id) override;
+  void on_ack_timeout(TransactionId id) override;
+
+  static constexpr const char* kAllow = "INVITE, ACK, CANCEL, BYE, OPTIONS, REGISTER, INFO, REFER, NOTIFY";
 
  private:
-  void answer(const Message& request, const Source& source, int status, const char* reason,
-              std::vector<std::pair<std::string, std::string>> extra = {});
-
-  Transport* transport_ = nullptr;
+  TransactionLayer* layer_ = nullptr;
+  TransactionUser* calls_ = nullptr;
   Metrics& metrics_;
   Guard& guard_;
   Registrar& registrar_;

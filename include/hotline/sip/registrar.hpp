@@ -25,6 +25,7 @@ struct AccountSecrets {
   std::string realm;
   std::string ha1_md5;
   std::string ha1_sha256;
+  std::string class_of_service = "all";  // which numbers the account may dial
 };
 
 // Looks an account up by username and calls done (on the SIP strand) with
@@ -83,14 +84,20 @@ class Registrar {
 
   Registrar(RegistrarConfig config, AccountLookup lookup, Guard& guard, Metrics& metrics, std::string nonce_secret);
 
+  using Authenticated = std::function<void(const std::string& username, const AccountSecrets& account)>;
+
   void on_register(const Message& request, const Source& source, std::int64_t now_ms, Reply reply);
+  // Digest check of any request; proxy: 407 + Proxy-Authenticate (calls from
+  // phones) instead of 401 + WWW-Authenticate. On success `ok` runs instead of `reply`.
+  void authenticate(const Message& request, const Source& source, std::int64_t now_ms, bool proxy, Authenticated ok,
+                    Reply reply);
   // Live bindings of an account (expired ones are dropped on the way).
   std::vector<Binding> bindings(const std::string& username, std::int64_t now_ms);
   std::size_t binding_count() const;
   void sweep(std::int64_t now_ms);
 
  private:
-  std::vector<std::pair<std::string, std::string>> challenge(std::int64_t now_ms, bool stale) const;
+  std::vector<std::pair<std::string, std::string>> challenge(std::int64_t now_ms, bool stale, bool proxy) const;
   void apply(const Message& request, const Source& source, const std::string& username, std::int64_t now_ms,
              const Reply& reply);
 

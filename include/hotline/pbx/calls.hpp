@@ -1,0 +1,54 @@
+#pragma once
+// The call model: a back-to-back user agent. A call is a set of legs, each
+// its own SIP dialog, with the media anchored on our RTP ports (src/media).
+// The caller's leg is routed by the dial plan to the echo test, an extension
+// (its registered contact), or a trunk; the two legs are bridged when the
+// callee answers. Handles CANCEL, BYE from either side, re-INVITE (hold and
+// resume, answered locally: the anchored media makes that invisible to the
+// other side), INFO DTMF (relayed), REFER (blind transfer of the other
+// party), and writes a call record for every call.
+//
+// Runs on the SIP strand; the media engine's callbacks come back to it.
+#include <boost/asio/any_io_executor.hpp>
+#include <cstdint>
+#include <functional>
+#include <memory>
+
+#include "hotline/core/config.hpp"
+#include "hotline/core/metrics.hpp"
+#include "hotline/media/engine.hpp"
+#include "hotline/pbx/cdr.hpp"
+#include "hotline/pbx/dialplan.hpp"
+#include "hotline/sip/registrar.hpp"
+#include "hotline/sip/transaction.hpp"
+
+namespace hotline::pbx {
+
+// Receives every finished call's record; called from a media thread.
+using RecordSink = std::function<void(CallRecord)>;
+
+class CallManager final : public sip::TransactionUser {
+ public:
+  // strand: the SIP strand, where every method is called and timers run.
+  CallManager(const Config& config, boost::asio::any_io_executor strand, sip::TransactionLayer& layer,
+              sip::Registrar& registrar, media::Engine& media, Metrics& metrics, RecordSink records);
+  ~CallManager() override;
+
+  void on_request(sip::TransactionId id, const sip::Message& request, const sip::Source& source) override;
+  void on_ack(const sip::Message& ack, const sip::Source& source) override;
+  void on_cancel(sip::TransactionId invite, const sip::Message& cancel) override;
+  void on_response(sip::TransactionId id, const sip::Message& response) override;
+  void on_timeout(sip::TransactionId id) override;
+  void on_ack_timeout(sip::TransactionId id) override;
+
+  // Ends every call (BYE, CANCEL or 503), for a shutdown. On the SIP strand.
+  void hang_up_all();
+  std::size_t active_calls() const;
+
+  struct Impl;
+
+ private:
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace hotline::pbx

@@ -1,0 +1,152 @@
+#pragma once
+// The CallManager's inside, shared by calls.cpp (setting calls up) and
+// call_dialog.cpp (what happens within dialogs, and the end of calls).
+#include <boost/asio/steady_timer.hpp>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <unordered_set>
+#include <vector>
+
+#include "hotline/pbx/calls.hpp"
+#include "hotline/sip/dialog.hpp"
+#include "hotline/sip/sdp.hpp"
+
+namespace hotline::pbx {
+
+struct Leg {
+  int index = 0;
+  std::string role;         // caller, callee, transfer
+  std::string endpoint;     // trunk:NAME, extension:NUM, echo
+  bool inbound = false;     // we are the leg's UAS
+  sip::Source peer;         // where its requests go
+  std::string sip_call_id;  // with our_tag: the key of its dialog (early or confirmed)
+  std::string our_tag;
+  sip::Dialog dialog;
+  bool confirmed = false;  // the dialog is up (2xx sent or received)
+  bool ended = false;
+  sip::TransactionId invite = 0;                // its pending INVITE transaction
+  std::optional<sip::Message> outgoing_invite;  // ours (callee legs), until the final answer
+  std::uint32_t last_invite_cseq = 0;           // to ACK a retransmitted 2xx
+  std::string from_uri;
+  std::string to_uri;
+  media::LegId media = 0;
+  std::uint16_t local_port = 0;
+  std::vector<sip::Format> formats;  // what this leg speaks (one G.711 law + telephone-event)
+  media::LegCodec codec;
+  std::string codec_name;
+  std::string remote_address;  // from its SDP
+  std::uint16_t remote_port = 0;
+  std::uint64_t sdp_session = 0;
+  std::uint64_t sdp_version = 0;
+  sip::Direction direction = sip::Direction::sendrecv;  // ours
+  std::int64_t started_at = 0;
+  std::int64_t answered_at = 0;
+  std::int64_t ended_at = 0;
+  int status = 0;
+  std::string cause;
+  std::string side;
+  int partner = -1;               // the leg its media is bridged with
+  int refer_from = -1;            // transfer legs: the leg whose REFER made it
+  int transfer_for = -1;          // transfer legs: the leg that gets bridged to it
+  bool transfer_pending = false;  // this leg waits for a transfer target to answer
+  bool early_media = false;
+  bool auth_retried = false;
+};
+
+struct Call {
+  explicit Call(const boost::asio::any_io_executor& ex) : ring_timer(ex), limit_timer(ex) {}
+  std::uint64_t id = 0;
+  std::string uuid;
+  std::shared_ptr<media::Session> media;
+  std::vector<std::unique_ptr<Leg>> legs;
+  std::string caller;
+  std::string dialled;
+  std::string source;
+  std::string route;
+  std::string class_of_service;
+  std::int64_t started_at = 0;
+  std::int64_t answered_at = 0;
+  int status = 0;  // what the caller was answered
+  std::string cause;
+  std::string side;
+  boost::asio::steady_timer ring_timer;
+  boost::asio::steady_timer limit_timer;
+};
+
+struct LegRef {
+  std::uint64_t call = 0;
+  int leg = 0;
+};
+
+enum class Purpose { invite, bye, reinvite, info, notify };
+
+struct Pending {
+  LegRef ref;
+  Purpose purpose = Purpose::invite;
+};
+
+struct CallManager::Impl {
+  Impl(const Config& config, boost::asio::any_io_executor strand, sip::TransactionLayer& layer,
+       sip::Registrar& registrar, media::Engine& media, Metrics& metrics, RecordSink records);
+
+  const Config& config;
+  boost::asio::any_io_executor strand;
+  sip::TransactionLayer& layer;
+  sip::Registrar& registrar;
+  media::Engine& media;
+  DialPlan dialplan;
+  RecordSink records;
+  Gauge& calls_active;
+  Gauge& legs_active;
+  Counter& calls_refused;
+  Counter& calls_answered;
+  Counter& calls_unanswered;
+  std::uint64_t next_call = 1;
+  std::int64_t legs_open = 0;
+
+  std::unordered_map<std::uint64_t, std::unique_ptr<Call>> calls;
+  std::unordered_map<std::string, LegRef> dialogs;                // call-id|our tag
+  std::unordered_map<sip::TransactionId, LegRef> server_invites;  // INVITEs we answer (initial and re-)
+  std::unordered_map<sip::TransactionId, Pending> clients;        // our requests in flight
+  std::unordered_map<sip::TransactionId, sip::Message> orphans;   // our INVITEs of calls already over
+  std::unordered_set<sip::TransactionId> cancelled_early;         // CANCELled before the call was made
+
+  // calls.cpp: setting up
+  void on_invite(sip::TransactionId id, const sip::Message& request, const sip::Source& source);
+  void start_call(sip::TransactionId id, const sip::Message& request, const sip::Source& source, const Caller& caller);
+  bool dial(Call& call, Leg& from, const Route& route, const std::string& role, int& status_out);
+  void on_invite_response(Call& call, Leg& leg, sip::TransactionId id, const sip::Message& response);
+  void on_leg_answered(Call& call, Leg& leg, const sip::Message& response);
+  void on_leg_failed(Call& call, Leg& leg, int status, const std::string& cause);
+  void answer_caller(Call& call, Leg& a, int status);
+  void on_orphan_answer(sip::TransactionId id, const sip::Message& response);
+
+  // call_dialog.cpp: within dialogs
+  void on_in_dialog(sip::TransactionId id, const sip::Message& request, const sip::Source& source);
+  void on_bye(Call& call, Leg& leg, sip::TransactionId id);
+  void on_reinvite(Call& call, Leg& leg, sip::TransactionId id, const sip::Message& request);
+  void on_info(Call& call, Leg& leg, sip::TransactionId id, const sip::Message& request);
+  void on_refer(Call& call, Leg& leg, sip::TransactionId id, const sip::Message& request);
+  void notify_transfer(Call& call, Leg& referrer, int status, bool final);
+  void end_leg(Call& call, Leg& leg, int status, const std::string& cause, const std::string& side);
+  void end_call(Call& call, const std::string& cause, const std::string& side);
+  void send_in_dialog(Call& call, Leg& leg, sip::Message request, Purpose purpose);
+
+  // helpers
+  Call* find_call(std::uint64_t id);
+  Leg* find(const LegRef& ref, Call** call_out = nullptr);
+  Leg& add_leg(Call& call, const std::string& role, const std::string& endpoint, bool inbound);
+  std::string contact_for(const sip::Source& peer) const;
+  std::string sdp_for(Leg& leg);
+  void respond(sip::TransactionId id, Leg* leg, int status, std::vector<std::pair<std::string, std::string>> extra = {},
+               bool with_sdp = false);
+  void refuse(sip::TransactionId id, int status, const std::string& why);
+  static std::string dialog_key(const std::string& call_id, const std::string& tag) { return call_id + '|' + tag; }
+};
+
+// The SDP of a message, when it has one.
+std::optional<sip::SessionDescription> sdp_of(const sip::Message& message);
+media::Flow to_flow(sip::Direction d);
+
+}  // namespace hotline::pbx
