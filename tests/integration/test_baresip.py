@@ -46,15 +46,27 @@ def write_tone(path, seconds=20, rate=8000, freq=440):
         w.writeframes(frames)
 
 
+def stop_baresip(proc):
+    if proc.poll() is None:
+        proc.send_signal(signal.SIGTERM)  # baresip unregisters and exits
+        try:
+            proc.wait(5)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
 class Ctrl:
     """baresip's ctrl_tcp: netstrings of JSON, both ways; events arrive unasked."""
 
-    def __init__(self, port, deadline):
+    def __init__(self, port, proc, deadline):
         while True:
             try:
                 self.sock = socket.create_connection(("127.0.0.1", port), timeout=1)
                 break
-            except OSError:
+            except OSError as e:
+                if proc.poll() is not None:
+                    raise ConnectionError(f"baresip exited with {proc.returncode}") from e
                 if time.time() > deadline:
                     raise
                 time.sleep(0.1)
@@ -182,13 +194,8 @@ menu_bell\t\tno
         start = int(time.time() * 1000)
         work = os.path.join(self.d.root, "baresip")
         os.makedirs(work)
-        sip_port, ctrl_port = free_port(socket.SOCK_DGRAM), free_port(socket.SOCK_STREAM)
-        self.baresip_config(work, sip_port, ctrl_port)
-        out = open(os.path.join(work, "baresip.log"), "wb")
-        # -s: SIP trace into the log, -v: debug; both only for failure reports.
-        proc = subprocess.Popen([BARESIP, "-f", work, "-s", "-v"], cwd=work, stdin=subprocess.DEVNULL,
-                                stdout=out, stderr=subprocess.STDOUT)
-        ctrl = None
+        out = open(os.path.join(work, "baresip.log"), "ab")
+        proc = ctrl = None
 
         def report():
             out.flush()
@@ -198,7 +205,22 @@ menu_bell\t\tno
             return f"\n--- baresip ---\n{bs}\n--- ctrl_tcp ---\n{seen}\n--- hotlined ---\n{self.hotlined_log()[-6000:]}"
 
         try:
-            ctrl = Ctrl(ctrl_port, time.time() + 10)
+            for _ in range(3):
+                # A free port is only probably free: when another process takes it first, baresip
+                # exits at start (or never listens), and a new pair of ports is tried.
+                sip_port, ctrl_port = free_port(socket.SOCK_DGRAM), free_port(socket.SOCK_STREAM)
+                self.baresip_config(work, sip_port, ctrl_port)
+                # -s: SIP trace into the log, -v: debug; both only for failure reports.
+                proc = subprocess.Popen([BARESIP, "-f", work, "-s", "-v"], cwd=work, stdin=subprocess.DEVNULL,
+                                        stdout=out, stderr=subprocess.STDOUT)
+                try:
+                    ctrl = Ctrl(ctrl_port, proc, time.time() + 15)
+                    break
+                except OSError as e:
+                    error = e
+                    stop_baresip(proc)
+            else:
+                self.fail(f"no ctrl_tcp connection to baresip: {error}{report()}")
 
             # REGISTER with digest auth: hotlined logs the binding, the gauge counts it.
             deadline = time.time() + 15
@@ -229,13 +251,8 @@ menu_bell\t\tno
         finally:
             if ctrl:
                 ctrl.close()
-            if proc.poll() is None:
-                proc.send_signal(signal.SIGTERM)  # baresip unregisters and exits
-                try:
-                    proc.wait(5)
-                except subprocess.TimeoutExpired:
-                    proc.kill()
-                    proc.wait()
+            if proc:
+                stop_baresip(proc)
             out.close()
 
     def metric(self, name):
