@@ -20,6 +20,10 @@ Api::Api(ApiContext& context) : context_(context) {
   add_auth_routes(router_, *this);
   add_user_routes(router_, *this);
   add_sip_routes(router_, *this);
+  add_department_routes(router_, *this);
+  add_ticket_routes(router_, *this);
+  add_kb_routes(router_, *this);
+  add_public_routes(router_, *this);
 }
 
 awaitable<std::optional<auth::Principal>> Api::authenticate(const HttpRequest& request, bool allow_query_token) {

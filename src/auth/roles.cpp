@@ -51,6 +51,24 @@ std::string_view to_string(Permission permission) {
       return "sip_accounts.read";
     case Permission::sip_accounts_manage:
       return "sip_accounts.manage";
+    case Permission::tickets_read:
+      return "tickets.read";
+    case Permission::tickets_create:
+      return "tickets.create";
+    case Permission::tickets_process:
+      return "tickets.process";
+    case Permission::tickets_review:
+      return "tickets.review";
+    case Permission::tickets_department:
+      return "tickets.department";
+    case Permission::tickets_remind:
+      return "tickets.remind";
+    case Permission::tickets_caller:
+      return "tickets.caller";
+    case Permission::kb_read:
+      return "kb.read";
+    case Permission::kb_manage:
+      return "kb.manage";
   }
   return "unknown";
 }
@@ -76,6 +94,21 @@ bool role_has(Role role, Permission permission) {
       return role == Role::admin || role == Role::supervisor;
     case Permission::sip_accounts_manage:
       return role == Role::admin;
+    case Permission::tickets_read:
+    case Permission::kb_read:
+      return true;
+    case Permission::tickets_create:
+      return role == Role::agent || role == Role::supervisor || role == Role::entry_clerk || role == Role::admin;
+    case Permission::tickets_process:
+    case Permission::tickets_caller:
+      return role == Role::agent || role == Role::supervisor || role == Role::admin;
+    case Permission::tickets_review:
+    case Permission::kb_manage:
+      return role == Role::supervisor || role == Role::admin;
+    case Permission::tickets_department:
+      return role == Role::department_staff || role == Role::admin;
+    case Permission::tickets_remind:
+      return role != Role::auditor;
   }
   return false;
 }

@@ -3,6 +3,7 @@
 #include "hotline/core/dial_pattern.hpp"
 
 #include <algorithm>
+#include <chrono>
 #include <fstream>
 #include <functional>
 #include <limits>
@@ -173,6 +174,25 @@ class ObjectReader {
     }
   }
 
+  // An array of strings, each accepted by `check` (which returns a reason when not).
+  void string_array(const char* key, std::vector<std::string>& out,
+                    const std::function<std::optional<std::string>(const std::string&)>& check) {
+    const json* v = find(key);
+    if (!v) return;
+    if (!v->is_array()) return bad(key, "expected an array of strings");
+    std::vector<std::string> list;
+    for (std::size_t i = 0; i < v->size(); ++i) {
+      const json& item = (*v)[i];
+      auto why = item.is_string() ? check(item.get<std::string>()) : std::optional<std::string>("expected a string");
+      if (why) {
+        problems_.push_back(key_path(key) + "[" + std::to_string(i) + "]: " + *why);
+        continue;
+      }
+      list.push_back(item.get<std::string>());
+    }
+    out = std::move(list);
+  }
+
   void bad(const char* key, const std::string& reason) { problems_.push_back(key_path(key) + ": " + reason); }
   void bad_here(const std::string& reason) { problems_.push_back(path_ + ": " + reason); }
   const std::string& path() const { return path_; }
@@ -191,6 +211,50 @@ class ObjectReader {
   std::vector<std::string>& problems_;
   std::set<std::string> seen_;
 };
+
+// "2026-10-01": a real calendar date.
+std::optional<std::string> date_problem(const std::string& text) {
+  int y = 0;
+  unsigned m = 0, d = 0;
+  char dash1 = 0, dash2 = 0;
+  std::istringstream in(text);
+  bool form = text.size() == 10 && (in >> y >> dash1 >> m >> dash2 >> d) && dash1 == '-' && dash2 == '-';
+  auto ymd = std::chrono::year{y} / std::chrono::month{m} / std::chrono::day{d};
+  if (!form || !ymd.ok()) return "expected a date \"YYYY-MM-DD\", got \"" + text + "\"";
+  return std::nullopt;
+}
+
+void read_tickets(ObjectReader& t, TicketsConfig& c) {
+  t.string_array("holidays", c.holidays, date_problem);
+  t.string_array("makeup_workdays", c.makeup_workdays, date_problem);
+  for (const auto& day : c.makeup_workdays) {
+    if (std::find(c.holidays.begin(), c.holidays.end(), day) != c.holidays.end())
+      t.bad("makeup_workdays", day + " is also a holiday");
+  }
+  t.object("deadlines", [&](ObjectReader& d) {
+    auto& p = c.deadlines;
+    d.integer("extra_urgent_reply_minutes", p.extra_urgent_reply_minutes, 1, 7 * 24 * 60);
+    d.integer("urgent_reply_hours", p.urgent_reply_hours, 1, 30 * 24);
+    d.object("reply_working_days", [&](ObjectReader& r) {
+      for (auto& [type, days] : p.reply_working_days) r.integer(type.c_str(), days, 1, 365);
+    });
+    d.integer("complex_reply_working_days", p.complex_reply_working_days, 1, 365);
+    d.integer("extra_urgent_sign_minutes", p.extra_urgent_sign_minutes, 1, 7 * 24 * 60);
+    d.integer("urgent_sign_minutes", p.urgent_sign_minutes, 1, 30 * 24 * 60);
+    d.integer("sign_working_days", p.sign_working_days, 1, 365);
+    d.integer("close_working_days_after_reply", p.close_working_days_after_reply, 1, 365);
+  });
+  t.integer("escalation_yellow_percent", c.escalation_yellow_percent, 1, 99);
+  t.integer("scheduler_interval_seconds", c.scheduler_interval_seconds, 1, 3600);
+  t.integer("citizen_lookups_per_minute", c.citizen_lookups_per_minute, 1, 10000);
+  t.integer("mailbox_messages_per_hour", c.mailbox_messages_per_hour, 1, 100000);
+  t.string_array("open311_api_keys", c.open311_api_keys, [](const std::string& k) -> std::optional<std::string> {
+    if (k.size() < 16 || k.size() > 128) return "an API key must be 16 to 128 characters";
+    return std::nullopt;
+  });
+  t.string("letter_issuer", c.letter_issuer);
+  if (c.letter_issuer.empty() || c.letter_issuer.size() > 200) t.bad("letter_issuer", "must be 1 to 200 bytes");
+}
 
 bool known_target(const std::string& to) {
   if (to == "echo" || to == "extension") return true;
@@ -390,6 +454,7 @@ Config parse_config(const std::string& text, const std::string& source_name) {
       s.integer("readers", c.store.readers, 1, 64);
       s.integer("busy_timeout_ms", c.store.busy_timeout_ms, 0, 600000);
     });
+    r.object("tickets", [&](ObjectReader& t) { read_tickets(t, c.tickets); });
     r.object("log", [&](ObjectReader& l) {
       l.one_of("level", c.log.level, {"trace", "debug", "info", "warn", "error", "critical", "off"});
       l.string("file", c.log.file);

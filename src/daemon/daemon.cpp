@@ -18,6 +18,7 @@
 
 #include "hotline/api/api.hpp"
 #include "hotline/api/server.hpp"
+#include "hotline/api/tickets.hpp"
 #include "hotline/api/ws_hub.hpp"
 #include "hotline/auth/audit.hpp"
 #include "hotline/auth/crypto.hpp"
@@ -34,6 +35,8 @@
 #include "hotline/sip/transport.hpp"
 #include "hotline/store/backup.hpp"
 #include "hotline/store/store.hpp"
+#include "hotline/tickets/scheduler.hpp"
+#include "hotline/tickets/services.hpp"
 
 namespace hotline {
 namespace {
@@ -152,7 +155,14 @@ int run_daemon(const Config& config) {
   api::CpuPool cpu("cpu", std::max(1u, std::thread::hardware_concurrency()),
                    [] { return std::make_unique<api::CpuContext>(); });
   api::WsHub hub(metrics);
+  // Work orders: the caller-data key (DATA_DIR/caller.key, 0600), calendar and deadlines.
+  tickets::Services ticket_services(config.tickets, tickets::load_or_create_key(config.data_dir));
+  tickets::Scheduler ticket_scheduler(store, std::chrono::seconds(config.tickets.scheduler_interval_seconds),
+                                      ticket_services.yellow_fraction,
+                                      [&hub](const std::vector<tickets::Alert>& alerts) { api::push_alerts(hub, alerts); });
+  ticket_services.scheduler = &ticket_scheduler;
   api::ApiContext context{config, store, metrics, sessions, cpu, hub, now_ms()};
+  context.tickets = &ticket_services;
   api::Api api(context);
   metrics.gauge_fn("hotline_sessions_cached", "Login sessions held in memory.",
                    [&sessions] { return static_cast<double>(sessions.size()); });
@@ -241,6 +251,7 @@ int run_daemon(const Config& config) {
                 }));
   });
 
+  ticket_scheduler.start();
   unsigned threads = config.http.threads ? config.http.threads : std::max(1u, std::thread::hardware_concurrency());
   std::vector<std::thread> pool;
   for (unsigned i = 0; i < threads; ++i) {
@@ -256,6 +267,7 @@ int run_daemon(const Config& config) {
                server.local_endpoint().to_string(), config.data_dir.string(), threads);
   for (auto& t : pool) t.join();
 
+  ticket_scheduler.stop();
   media_engine.stop();
   cpu.stop();
   store.stop();

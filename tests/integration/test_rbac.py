@@ -1,6 +1,8 @@
 """Every endpoint against every role: the table below is the specification,
 and the daemon's own route list must match it exactly."""
+import time
 import unittest
+from urllib.parse import quote
 
 from harness import stop_and_check, Daemon
 
@@ -8,6 +10,57 @@ ROLES = ["agent", "supervisor", "entry_clerk", "department_staff", "admin", "aud
 PUBLIC = "public"
 ANY = set(ROLES)
 READERS = {"admin", "supervisor", "auditor"}
+
+CREATORS = {"agent", "supervisor", "entry_clerk", "admin"}
+PROCESSORS = {"agent", "supervisor", "admin"}
+REVIEWERS = {"supervisor", "admin"}
+UNITS = {"department_staff", "admin"}
+TICKET_ACTIONS = {
+    "close-on-spot": PROCESSORS, "reject": PROCESSORS, "refer": PROCESSORS, "dispatch": PROCESSORS,
+    "sign": UNITS, "return-to-hotline": UNITS, "redispatch": PROCESSORS, "request-extension": UNITS,
+    "approve-extension": REVIEWERS, "refuse-extension": REVIEWERS, "reply": UNITS, "accept-reply": REVIEWERS,
+    "send-back": REVIEWERS, "record-callback": PROCESSORS, "reopen": PROCESSORS, "close": PROCESSORS,
+    "merge": PROCESSORS, "archive": REVIEWERS,
+}
+TICKET_ROUTES = {
+    ("GET", "/api/v1/tickets"): ANY,
+    ("POST", "/api/v1/tickets"): CREATORS,
+    ("POST", "/api/v1/tickets/duplicates"): CREATORS,
+    ("POST", "/api/v1/tickets/entry"): CREATORS,
+    ("GET", "/api/v1/tickets/callback-queue"): PROCESSORS,
+    ("GET", "/api/v1/tickets/alerts"): ANY,
+    ("GET", "/api/v1/tickets/{id}"): ANY,
+    ("PATCH", "/api/v1/tickets/{id}"): PROCESSORS,
+    ("GET", "/api/v1/tickets/{id}/history"): ANY,
+    ("GET", "/api/v1/tickets/{id}/caller"): PROCESSORS,
+    ("GET", "/api/v1/tickets/{id}/reminders"): ANY,
+    ("POST", "/api/v1/tickets/{id}/reminders"): ANY - {"auditor"},
+    ("GET", "/api/v1/tickets/{id}/letter"): ANY,
+    **{("POST", "/api/v1/tickets/{id}/" + a): who for a, who in TICKET_ACTIONS.items()},
+    ("GET", "/api/v1/departments/tree"): ANY,
+    ("PATCH", "/api/v1/departments/{id}"): {"admin"},
+    ("GET", "/api/v1/departments/{id}/staff"): ANY,
+    ("GET", "/api/v1/dispatch-catalogue"): ANY,
+    ("PUT", "/api/v1/dispatch-catalogue/{code}"): {"admin"},
+    ("DELETE", "/api/v1/dispatch-catalogue/{code}"): {"admin"},
+    ("GET", "/api/v1/categories"): ANY,
+    ("GET", "/api/v1/kb/sections"): ANY,
+    ("GET", "/api/v1/kb/sections/{section}/articles"): ANY,
+    ("GET", "/api/v1/kb/articles"): ANY,
+    ("GET", "/api/v1/kb/articles/{id}"): ANY,
+    ("GET", "/api/v1/kb/articles/{id}/versions"): ANY,
+    ("POST", "/api/v1/kb/articles"): {"supervisor", "admin"},
+    ("PATCH", "/api/v1/kb/articles/{id}"): {"supervisor", "admin"},
+    ("POST", "/api/v1/public/lookup"): PUBLIC,
+    ("POST", "/api/v1/public/mailbox"): PUBLIC,
+    ("GET", "/open311/v2/services"): PUBLIC,
+    ("GET", "/open311/v2/services.json"): PUBLIC,
+    ("GET", "/open311/v2/requests"): PUBLIC,
+    ("GET", "/open311/v2/requests.json"): PUBLIC,
+    ("POST", "/open311/v2/requests"): PUBLIC,
+    ("POST", "/open311/v2/requests.json"): PUBLIC,
+    ("GET", "/open311/v2/requests/{id}"): PUBLIC,
+}
 
 EXPECTED = {
     ("GET", "/healthz"): PUBLIC,
@@ -32,6 +85,8 @@ EXPECTED = {
     ("GET", "/api/v1/sip/accounts"): {"admin", "supervisor"},
     ("POST", "/api/v1/sip/accounts"): {"admin"},
     ("PATCH", "/api/v1/sip/accounts/{id}"): {"admin"},
+    # Work orders, departments' directory, knowledge base, citizen access (test_tickets.py, test_open311.py).
+    **TICKET_ROUTES,
     ("GET", "/ws"): ANY,
 }
 
@@ -89,6 +144,34 @@ class RbacTest(unittest.TestCase):
                                               {} if method in ("POST", "PATCH") else None, token="forged-token")
             with self.subTest(method=method, path=pattern, token="forged"):
                 self.assertEqual(status, 401)
+
+    def test_department_staff_cannot_reach_other_units_tickets(self):
+        """Every ticket endpoint with an {id}, for a unit's staff, on a ticket
+        another unit leads: never an answer with its data."""
+        admin = self.d.admin()
+        _, roads, _ = self.d.request("POST", "/api/v1/departments", {"code": "roads", "name": "市政工程处"},
+                                     token=admin)
+        _, t, _ = self.d.request("POST", "/api/v1/tickets", {"type": "complaint", "category_code": "0101",
+                                                             "summary": "路面塌陷", "caller_phone": "13812345678"},
+                                 token=admin)
+        status, t, _ = self.d.request("POST", f"/api/v1/tickets/{t['id']}/dispatch",
+                                      {"version": t["version"], "lead_department_id": roads["id"]}, token=admin)
+        self.assertEqual(status, 200, t)
+        staff = self.d.login("r3", "role-pass-1")  # department_staff of the water unit
+        for (method, pattern), who in sorted(EXPECTED.items()):
+            if not pattern.startswith("/api/v1/tickets/{id}") or "department_staff" not in who:
+                continue
+            body = {"version": t["version"], "reason": "x", "reply": "x",
+                    "due_at": int(time.time() * 1000) + 3600000} if method == "POST" else None
+            status, reply, _ = self.d.request(method, pattern.replace("{id}", str(t["id"])), body, token=staff)
+            with self.subTest(method=method, path=pattern):
+                self.assertIn(status, (403, 404), reply)
+        status, listing, _ = self.d.request("GET", "/api/v1/tickets", token=staff)
+        self.assertNotIn(t["id"], [x["id"] for x in listing["items"]])
+        status, listing, _ = self.d.request("GET", "/api/v1/tickets?q=" + quote("路面塌陷"), token=staff)
+        self.assertEqual(listing["items"], [])
+        status, _, _ = self.d.request("GET", f"/api/v1/tickets/{t['id']}", token=self.d.login("r0", "role-pass-1"))
+        self.assertEqual(status, 200)  # an agent sees it
 
     def test_websocket_for_every_role(self):
         for i, role in enumerate(ROLES):

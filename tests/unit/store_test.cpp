@@ -104,6 +104,12 @@ void seed(Database& db, int version) {
             now, now)
           .run();
       break;
+    case 8:
+      db.query("INSERT INTO ticket_escalations (ticket_id, deadline, due, level, fired_at) VALUES (1, 'sign', ?, "
+               "'red', ?)",
+               now, now)
+          .run();
+      break;
     default:
       FAIL() << "no seed rows for schema version " << version << ": add them so the upgrade test covers it";
   }

@@ -17,6 +17,10 @@
 #include "hotline/core/work_queue.hpp"
 #include "hotline/store/store.hpp"
 
+namespace hotline::tickets {
+struct Services;
+}
+
 namespace hotline::api {
 
 // A thread for CPU-heavy work (argon2id hashing) kept off the io threads.
@@ -32,6 +36,7 @@ struct ApiContext {
   WsHub& hub;
   std::int64_t started_at_ms = 0;
   std::atomic<bool> draining{false};
+  tickets::Services* tickets = nullptr;  // work orders; the ticket routes answer 503 without it
 };
 
 inline constexpr const char* kSessionCookie = "hotline_session";
@@ -67,5 +72,12 @@ void add_system_routes(Router& router, Api& api);
 void add_auth_routes(Router& router, Api& api);
 void add_user_routes(Router& router, Api& api);
 void add_sip_routes(Router& router, Api& api);
+// Work orders, departments' directory and dispatch catalogue, knowledge base,
+// citizen access and Open311 (routes_tickets.cpp, routes_departments.cpp,
+// routes_kb.cpp, routes_public.cpp).
+void add_ticket_routes(Router& router, Api& api);
+void add_department_routes(Router& router, Api& api);
+void add_kb_routes(Router& router, Api& api);
+void add_public_routes(Router& router, Api& api);
 
 }  // namespace hotline::api

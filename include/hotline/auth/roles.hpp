@@ -29,6 +29,16 @@ enum class Permission {
   system_read,
   sip_accounts_read,
   sip_accounts_manage,
+  // Work orders (工单) and the knowledge base: see docs/api.md "Tickets".
+  tickets_read,        // list and read tickets (department staff: their unit's only)
+  tickets_create,      // file tickets, the entry desk (letters, faxes, e-mails, IVR messages)
+  tickets_process,     // hotline-side actions: dispatch, close on the spot, callback, close, merge, edit
+  tickets_review,      // review a unit's work: accept or send back replies, extensions, archive
+  tickets_department,  // a unit's actions: sign, return, ask for an extension, reply
+  tickets_remind,      // set timed reminders (定时催办)
+  tickets_caller,      // see the caller's full name and number (others see 138****5678)
+  kb_read,
+  kb_manage,
 };
 
 std::string_view to_string(Permission permission);

@@ -104,6 +104,35 @@ struct CallsConfig {
   bool cdr = true;
 };
 
+// Work orders (tickets): calendar, deadlines, escalation, scheduler, citizen
+// access. Checked here for form; src/tickets builds its calendar and deadline
+// policy from these values. Keys: docs/configuration.md "tickets".
+struct TicketDeadlinesConfig {
+  unsigned extra_urgent_reply_minutes = 120;  // 特急
+  unsigned urgent_reply_hours = 24;           // 紧急
+  // Working days to reply, by ticket type (consultation, help, complaint, ...).
+  std::map<std::string, unsigned> reply_working_days = {
+      {"consultation", 1}, {"suggestion", 1}, {"help", 5},    {"complaint", 5},
+      {"report", 5},       {"praise", 5},     {"mailbox", 5}, {"other", 5}};
+  unsigned complex_reply_working_days = 15;
+  unsigned extra_urgent_sign_minutes = 30;
+  unsigned urgent_sign_minutes = 120;
+  unsigned sign_working_days = 1;
+  unsigned close_working_days_after_reply = 2;
+};
+
+struct TicketsConfig {
+  std::vector<std::string> holidays;         // "YYYY-MM-DD", rest days
+  std::vector<std::string> makeup_workdays;  // "YYYY-MM-DD", 调休 working weekend days
+  TicketDeadlinesConfig deadlines;
+  unsigned escalation_yellow_percent = 80;  // 督办 yellow once this share of the time has passed
+  unsigned scheduler_interval_seconds = 30;
+  unsigned citizen_lookups_per_minute = 10;  // per client address
+  unsigned mailbox_messages_per_hour = 20;   // per client address
+  std::vector<std::string> open311_api_keys;
+  std::string letter_issuer = "12345政务服务便民热线";
+};
+
 struct Config {
   std::filesystem::path data_dir = "var";
   SipConfig sip;
@@ -118,6 +147,7 @@ struct Config {
   AuthConfig auth;
   StoreConfig store;
   LogConfig log;
+  TicketsConfig tickets;
 
   std::filesystem::path database_path() const { return data_dir / "hotline.db"; }
   std::filesystem::path log_path() const;

@@ -1,0 +1,48 @@
+#pragma once
+// Editing a ticket's content under the version check, full-text search over
+// tickets, and the entry desk's duplicate detection (D1, D2, D8).
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "hotline/store/database.hpp"
+#include "hotline/tickets/tickets.hpp"
+
+namespace hotline::tickets {
+
+struct TicketPatch {
+  std::optional<TicketType> type;
+  std::optional<std::string> category_code;
+  std::optional<Urgency> urgency;
+  std::optional<bool> complex;
+  std::optional<std::string> location;
+  std::optional<std::string> summary;
+  std::optional<std::string> content;
+  std::optional<bool> confidential;
+  bool empty() const {
+    return !type && !category_code && !urgency && !complex && !location && !summary && !content && !confidential;
+  }
+};
+
+// Changes the content of an open ticket (not finished, merged or archived).
+// A changed type, urgency or complexity recomputes the deadlines from the
+// creation time. Error(conflict) on a stale version ("ticket N was changed by
+// someone else ...") or a finished ticket; writes one "edit" history entry.
+Ticket edit_ticket(store::Database& db, const TicketRules& rules, std::int64_t id, std::int64_t expected_version,
+                   const TicketPatch& patch, const Actor& actor, const std::string& reason, std::int64_t now);
+
+// Whether a state still needs work (not finished, merged or archived).
+bool is_open(State state);
+
+// Open tickets of the same caller (by the keyed phone hash) and category,
+// newest first: candidates for 并单 at the entry desk.
+std::vector<Ticket> open_duplicates(store::Database& db, const PersonalDataKey& key, const std::string& phone,
+                                    const std::string& category_code, int limit = 20);
+
+// list_tickets() plus a text query: words of 3+ characters through the
+// tickets_fts trigram index, shorter words as substrings of the summary or
+// content. Error(invalid_argument) for a blank query.
+std::vector<Ticket> search_tickets(store::Database& db, const TicketFilter& filter, const std::string& text);
+
+}  // namespace hotline::tickets
