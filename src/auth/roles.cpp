@@ -69,6 +69,8 @@ std::string_view to_string(Permission permission) {
       return "kb.read";
     case Permission::kb_manage:
       return "kb.manage";
+    case Permission::call_records_read:
+      return "call_records.read";
   }
   return "unknown";
 }
@@ -109,6 +111,8 @@ bool role_has(Role role, Permission permission) {
       return role == Role::department_staff || role == Role::admin;
     case Permission::tickets_remind:
       return role != Role::auditor;
+    case Permission::call_records_read:
+      return role == Role::admin || role == Role::supervisor || role == Role::auditor;
   }
   return false;
 }

@@ -233,7 +233,7 @@ void CallManager::Impl::on_invite(sip::TransactionId id, const sip::Message& req
       return respond(id, nullptr, 420, {{"Unsupported", value}});
     }
   }
-  if (calls.size() >= config.calls.max_calls) {
+  if (calls.size() >= config.calls.max_calls || layer.overloaded()) {
     calls_refused.inc();
     return respond(id, nullptr, 503, {{"Retry-After", "5"}});
   }

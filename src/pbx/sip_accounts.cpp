@@ -10,10 +10,12 @@ namespace {
 using store::Database;
 
 constexpr const char* kColumns =
-    "SELECT id, username, display_name, realm, enabled, user_id, created_at, updated_at FROM sip_accounts ";
+    "SELECT id, username, display_name, realm, enabled, user_id, class_of_service, created_at, updated_at FROM "
+    "sip_accounts ";
 
 SipAccount read_row(store::Statement& s) {
-  return {s.int64(0), s.text(1), s.text(2), s.text(3), s.int64(4) != 0, s.optional_int64(5), s.int64(6), s.int64(7)};
+  return {s.int64(0),          s.text(1), s.text(2),  s.text(3), s.int64(4) != 0,
+          s.optional_int64(5), s.text(6), s.int64(7), s.int64(8)};
 }
 
 std::optional<SipAccount> find(Database& db, std::int64_t id) {
@@ -45,7 +47,7 @@ void validate_sip_password(const std::string& password) {
 
 SipAccount insert_sip_account(Database& db, const std::string& username, const std::string& display_name,
                               const std::string& password, const std::string& realm,
-                              std::optional<std::int64_t> user_id) {
+                              std::optional<std::int64_t> user_id, const std::string& class_of_service) {
   validate_sip_username(username);
   validate_sip_password(password);
   if (display_name.size() > 128) throw Error(Errc::invalid_argument, "display_name: at most 128 bytes");
@@ -61,11 +63,10 @@ SipAccount insert_sip_account(Database& db, const std::string& username, const s
   }
   auto now = now_ms();
   db.query(
-        "INSERT INTO sip_accounts (username, display_name, realm, ha1_md5, ha1_sha256, user_id, created_at, "
-        "updated_at) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        "INSERT INTO sip_accounts (username, display_name, realm, ha1_md5, ha1_sha256, user_id, class_of_service, "
+        "created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
         username, display_name, realm, sip::ha1(sip::DigestAlgorithm::md5, username, realm, password),
-        sip::ha1(sip::DigestAlgorithm::sha256, username, realm, password), user_id, now, now)
+        sip::ha1(sip::DigestAlgorithm::sha256, username, realm, password), user_id, class_of_service, now, now)
       .run();
   return *find(db, db.last_insert_id());
 }
@@ -77,6 +78,11 @@ SipAccount update_sip_account(Database& db, std::int64_t id, const SipAccountPat
   if (patch.display_name) {
     if (patch.display_name->size() > 128) throw Error(Errc::invalid_argument, "display_name: at most 128 bytes");
     db.query("UPDATE sip_accounts SET display_name = ?, updated_at = ? WHERE id = ?", *patch.display_name, now, id)
+        .run();
+  }
+  if (patch.class_of_service) {
+    db.query("UPDATE sip_accounts SET class_of_service = ?, updated_at = ? WHERE id = ?", *patch.class_of_service, now,
+             id)
         .run();
   }
   if (patch.enabled)

@@ -4,6 +4,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <unordered_map>
 
@@ -167,7 +168,10 @@ struct TransactionLayer::Impl {
                                  "Retransmitted requests and responses from peers, absorbed by a transaction.")),
         timeouts(metrics.counter("hotline_sip_transaction_timeouts_total",
                                  "Client transactions without a final answer (timers B, F) and 2xx without ACK.")),
-        active(metrics.gauge("hotline_sip_transactions", "Open SIP transactions.")) {}
+        active(metrics.gauge("hotline_sip_transactions", "Open SIP transactions.")),
+        lag_ms(metrics.gauge("hotline_sip_strand_lag_ms", "How late the SIP strand runs a 20 ms tick (backlog).")),
+        overload_episodes(metrics.counter("hotline_sip_overload_total",
+                                          "Times the SIP strand ran late enough to refuse new calls.")) {}
 
   TransactionLayer& owner;
   Transport* transport = nullptr;
@@ -177,6 +181,10 @@ struct TransactionLayer::Impl {
   Counter& absorbed;
   Counter& timeouts;
   Gauge& active;
+  Gauge& lag_ms;
+  Counter& overload_episodes;
+  bool overloaded = false;
+  std::unique_ptr<asio::steady_timer> lag_timer;
   TransactionId next_id = 1;
   std::unordered_map<TransactionId, std::unique_ptr<Server>> servers;
   std::unordered_map<std::string, TransactionId> server_keys;
@@ -515,13 +523,40 @@ struct TransactionLayer::Impl {
   }
 
   void send(const Source& to, const std::string& bytes) { transport->send(to, bytes); }
+
+  // The tick's lateness is the time its handler waited behind the strand's backlog.
+  void watch_lag() {
+    lag_timer->expires_after(std::chrono::milliseconds(20));
+    lag_timer->async_wait([this](boost::system::error_code ec) {
+      if (ec) return;
+      auto late =
+          std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - lag_timer->expiry())
+              .count();
+      lag_ms.set(late);
+      if (!overloaded && late > 100) {
+        overloaded = true;
+        overload_episodes.inc();
+        spdlog::warn("event=sip.overloaded lag_ms={} action=refusing_new_calls", late);
+      } else if (overloaded && late < 25) {
+        overloaded = false;
+        spdlog::info("event=sip.overload_over lag_ms={}", late);
+      }
+      watch_lag();
+    });
+  }
 };
 
 TransactionLayer::TransactionLayer(Metrics& metrics, Timing timing,
                                    std::function<bool(const Message&, const Source&)> admit)
     : impl_(std::make_unique<Impl>(*this, metrics, timing, std::move(admit))) {}
 
-void TransactionLayer::attach(Transport& transport) { impl_->transport = &transport; }
+void TransactionLayer::attach(Transport& transport) {
+  impl_->transport = &transport;
+  impl_->lag_timer = std::make_unique<asio::steady_timer>(transport.strand());
+  asio::post(transport.strand(), [impl = impl_.get()] { impl->watch_lag(); });
+}
+
+bool TransactionLayer::overloaded() const { return impl_->overloaded; }
 
 TransactionLayer::~TransactionLayer() = default;
 

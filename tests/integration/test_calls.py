@@ -209,6 +209,51 @@ class CallsTest(unittest.TestCase):
         self.assertGreater(legs[0][4], 50)
         self.assertGreater(legs[0][5], 50)
 
+    def test_blind_transfer_with_refer(self):
+        start = self.now_ms()
+        target, target_work = self.phone("uas_answer.xml", user="8002")
+        agent, agent_work = self.phone("uas_refer.xml", user="8001")
+        self.citizen("uac_call.xml", "8001")
+        self.wait_phone(agent, agent_work)
+        self.wait_phone(target, target_work)
+        call, legs = self.last_call("8001", start)
+        self.assertEqual(call[1:4], (200, "normal", "caller"))
+        self.assertEqual([(l[1], l[2], l[3]) for l in legs],
+                         [("caller", "trunk:citizens", 200), ("callee", "extension:8001", 200),
+                          ("transfer", "extension:8002", 200)])
+        # The citizen's audio reached 8002 after the transfer.
+        self.assertGreater(legs[2][5], 20, legs)
+
+    def test_info_dtmf_is_relayed_to_the_other_party(self):
+        start = self.now_ms()
+        proc, work = self.phone("uas_info.xml")
+        self.citizen("uac_info.xml", "8001")
+        self.wait_phone(proc, work)
+        call, _ = self.last_call("8001", start)
+        self.assertEqual(call[1:3], (200, "normal"))
+
+    def test_call_records_api(self):
+        start = self.now_ms()
+        self.citizen("uac_call.xml", "9196")
+        self.last_call("9196", start)
+        status, body, _ = self.d.request("GET", f"/api/v1/calls?from={start}&caller=13800138000&limit=5",
+                                         token=self.d.admin())
+        self.assertEqual(status, 200, body)
+        record = body["items"][0]
+        self.assertEqual((record["dialled"], record["route"], record["status"]), ("9196", "echo", 200))
+        self.assertEqual(record["legs"][0]["codec"], "PCMA")
+        self.assertGreater(record["legs"][0]["rtp"]["packets_in"], 50)
+        status, body, _ = self.d.request("GET", "/api/v1/calls?limit=0", token=self.d.admin())
+        self.assertEqual(status, 400)
+
+    def test_class_of_service_limits_what_a_phone_may_dial(self):
+        token = self.d.admin()
+        status, body, _ = self.d.request("POST", "/api/v1/sip/accounts",
+                                         {"username": "8009", "password": PHONE_PASSWORD,
+                                          "class_of_service": "gold"}, token=token)
+        self.assertEqual(status, 400)
+        self.assertIn("class_of_service", body["error"]["message"])
+
     def test_retransmissions_under_packet_loss(self):
         """10% of SIP messages lost in both peers: timers A, E, G and 2xx retransmission carry every call."""
         for _ in range(3):

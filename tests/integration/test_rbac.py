@@ -85,6 +85,7 @@ EXPECTED = {
     ("GET", "/api/v1/sip/accounts"): {"admin", "supervisor"},
     ("POST", "/api/v1/sip/accounts"): {"admin"},
     ("PATCH", "/api/v1/sip/accounts/{id}"): {"admin"},
+    ("GET", "/api/v1/calls"): READERS,
     # Work orders, departments' directory, knowledge base, citizen access (test_tickets.py, test_open311.py).
     **TICKET_ROUTES,
     ("GET", "/ws"): ANY,

@@ -39,6 +39,7 @@ enum class Permission {
   tickets_caller,      // see the caller's full name and number (others see 138****5678)
   kb_read,
   kb_manage,
+  call_records_read,
 };
 
 std::string_view to_string(Permission permission);

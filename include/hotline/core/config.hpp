@@ -138,7 +138,8 @@ struct Config {
   SipConfig sip;
   RtpConfig rtp;
   std::vector<TrunkConfig> trunks;
-  std::vector<DialRule> dialplan = {{"9196", "echo", 0, ""}, {"_8XXX", "extension", 0, ""}};
+  std::vector<DialRule> dialplan = {
+      {"12345", "ivr:12345", 0, ""}, {"9196", "echo", 0, ""}, {"_8XXX", "extension", 0, ""}};
   // name -> patterns a caller of that class may dial. "all" always exists and allows everything.
   std::map<std::string, std::vector<std::string>> classes_of_service = {{"all", {"_."}}};
   CallsConfig calls;

@@ -19,6 +19,7 @@ struct SipAccount {
   std::string realm;
   bool enabled = true;
   std::optional<std::int64_t> user_id;
+  std::string class_of_service = "all";
   std::int64_t created_at = 0;
   std::int64_t updated_at = 0;
 };
@@ -27,6 +28,7 @@ struct SipAccountPatch {
   std::optional<std::string> display_name;
   std::optional<bool> enabled;
   std::optional<std::string> password;
+  std::optional<std::string> class_of_service;
 };
 
 void validate_sip_username(const std::string& username);
@@ -34,7 +36,7 @@ void validate_sip_password(const std::string& password);
 
 SipAccount insert_sip_account(store::Database& db, const std::string& username, const std::string& display_name,
                               const std::string& password, const std::string& realm,
-                              std::optional<std::int64_t> user_id);
+                              std::optional<std::int64_t> user_id, const std::string& class_of_service = "all");
 SipAccount update_sip_account(store::Database& db, std::int64_t id, const SipAccountPatch& patch,
                               const std::string& realm);
 std::vector<SipAccount> list_sip_accounts(store::Database& db);

@@ -84,6 +84,11 @@ class TransactionLayer final : public Listener {
   void send_ack(Message ack, const Source& destination);
 
   std::size_t size() const;
+  // True while the SIP strand runs late (its backlog delays a 20 ms tick by
+  // more than 100 ms, until it is back under 25 ms): new calls are then
+  // refused with 503 at once instead of being answered late. Starts with
+  // the first attach.
+  bool overloaded() const;
   static std::string new_branch();
   static std::string new_tag();
 
