@@ -53,6 +53,8 @@ class CallsTest(unittest.TestCase):
             "dialplan": [{"match": "9196", "to": "echo"}, {"match": "_8XXX", "to": "extension"},
                          {"match": "12345", "to": "ivr:12345"}, {"match": "110", "to": "reject:403"}],
             "calls": {"ring_timeout_seconds": 20},
+            # The hostile corpus comes from 127.0.0.1 like the phones: no flood ban here.
+            "sip": {"max_requests_per_second": 100000},
         }).start()
         token = cls.d.admin()
         for user in ("8001", "8002"):
@@ -253,6 +255,32 @@ class CallsTest(unittest.TestCase):
                                           "class_of_service": "gold"}, token=token)
         self.assertEqual(status, 400)
         self.assertIn("class_of_service", body["error"]["message"])
+
+    def test_a_call_completes_after_the_hostile_corpus(self):
+        """Every hostile message over UDP and TCP first; the B2BUA must still carry a call with RTP."""
+        from test_sip import load_corpus
+        cases = load_corpus()
+        self.assertGreaterEqual(len(cases), 50)
+        for name, data, _, _ in cases:
+            if not data:
+                continue
+            u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+            u.sendto(data, ("127.0.0.1", self.d.sip_port))
+            u.close()
+            t = socket.create_connection(("127.0.0.1", self.d.sip_port), timeout=2)
+            try:
+                t.sendall(data)
+            except OSError:
+                pass  # the server may close first
+            t.close()
+        start = self.now_ms()
+        proc, work = self.phone("uas_answer.xml", extra=["-rtp_echo"])
+        self.citizen("uac_call.xml", "8001")
+        self.wait_phone(proc, work)
+        call, legs = self.last_call("8001", start)
+        self.assertEqual(call[1:3], (200, "normal"))
+        self.assertGreater(legs[0][5], 50, legs)
+        self.assertEqual(self.d.proc.poll(), None)
 
     def test_retransmissions_under_packet_loss(self):
         """10% of SIP messages lost in both peers: timers A, E, G and 2xx retransmission carry every call."""
