@@ -41,8 +41,9 @@ std::vector<CatalogueRow> catalogue(store::Database& db) {
 std::string category_param(const HttpRequest& request) {
   auto it = request.params.find("code");
   std::string code = it == request.params.end() ? "" : it->second;
-  if (code.empty() || code.size() > 32 || code.find_first_not_of("0123456789abcdefghijklmnopqrstuvwxyz"
-                                                                 "ABCDEFGHIJKLMNOPQRSTUVWXYZ.-") != std::string::npos) {
+  if (code.empty() || code.size() > 32 ||
+      code.find_first_not_of("0123456789abcdefghijklmnopqrstuvwxyz"
+                             "ABCDEFGHIJKLMNOPQRSTUVWXYZ.-") != std::string::npos) {
     throw Error(Errc::invalid_argument, "code: a category code of 1 to 32 letters, digits, '.' or '-'");
   }
   return code;
@@ -100,8 +101,7 @@ void add_department_routes(Router& router, Api& api) {
              });
 
   router.add("PATCH", "/api/v1/departments/{id}", Permission::departments_manage,
-             "Change a unit's name or office number",
-             [&ctx](HttpRequest& request) -> awaitable<HttpResponse> {
+             "Change a unit's name or office number", [&ctx](HttpRequest& request) -> awaitable<HttpResponse> {
                auto id = id_param(request);
                auto body = parse_json_body(request);
                for (auto it = body.begin(); it != body.end(); ++it) {
@@ -142,8 +142,7 @@ void add_department_routes(Router& router, Api& api) {
                co_return HttpResponse::json(200, view);
              });
 
-  router.add("GET", "/api/v1/departments/{id}/staff", Permission::departments_read,
-             "Staff accounts bound to a unit",
+  router.add("GET", "/api/v1/departments/{id}/staff", Permission::departments_read, "Staff accounts bound to a unit",
              [&ctx](HttpRequest& request) -> awaitable<HttpResponse> {
                auto id = id_param(request);
                auto job0 = [id](store::Database& db) {
@@ -169,8 +168,7 @@ void add_department_routes(Router& router, Api& api) {
              });
 
   router.add("GET", "/api/v1/dispatch-catalogue", Permission::departments_read,
-             "The dispatch catalogue: category code -> default unit",
-             [&ctx](HttpRequest&) -> awaitable<HttpResponse> {
+             "The dispatch catalogue: category code -> default unit", [&ctx](HttpRequest&) -> awaitable<HttpResponse> {
                auto job0 = [](store::Database& db) { return catalogue(db); };
                auto rows = co_await ctx.store.read(std::move(job0), use_awaitable);
                json items = json::array();
@@ -183,35 +181,34 @@ void add_department_routes(Router& router, Api& api) {
                co_return HttpResponse::json(200, {{"items", items}});
              });
 
-  router.add("PUT", "/api/v1/dispatch-catalogue/{code}", Permission::departments_manage,
-             "Set the default unit of a category (and its sub-categories)",
-             [&ctx](HttpRequest& request) -> awaitable<HttpResponse> {
-               auto code = category_param(request);
-               auto body = parse_json_body(request);
-               auto department = optional_int(body, "department_id");
-               if (!department) throw Error(Errc::invalid_argument, "department_id: required");
-               if (ctx.tickets) services(ctx).rules.categories.require(code);
-               auto principal = *request.principal;
-               auto ip = request.remote_ip;
-               auto job0 = [code, department, principal, ip](store::Database& db) {
-                 tickets::set_dispatch_rule(db, code, *department, now_ms());
-                 auth::append_audit(
-                     db, audit_by(principal, "dispatch_rule.set", code, {{"department_id", *department}}, ip));
-                 for (const auto& r : catalogue(db)) {
-                   if (r.category_code == code) return r;
-                 }
-                 throw Error(Errc::internal, "dispatch rule vanished");
-               };
-               auto r = co_await ctx.store.write(std::move(job0), use_awaitable);
-               co_return HttpResponse::json(200, {{"category_code", r.category_code},
-                                                  {"department_id", r.department_id},
-                                                  {"department_name", r.department_name},
-                                                  {"updated_at", format_utc(r.updated_at)}});
-             });
+  router.add(
+      "PUT", "/api/v1/dispatch-catalogue/{code}", Permission::departments_manage,
+      "Set the default unit of a category (and its sub-categories)",
+      [&ctx](HttpRequest& request) -> awaitable<HttpResponse> {
+        auto code = category_param(request);
+        auto body = parse_json_body(request);
+        auto department = optional_int(body, "department_id");
+        if (!department) throw Error(Errc::invalid_argument, "department_id: required");
+        if (ctx.tickets) services(ctx).rules.categories.require(code);
+        auto principal = *request.principal;
+        auto ip = request.remote_ip;
+        auto job0 = [code, department, principal, ip](store::Database& db) {
+          tickets::set_dispatch_rule(db, code, *department, now_ms());
+          auth::append_audit(db, audit_by(principal, "dispatch_rule.set", code, {{"department_id", *department}}, ip));
+          for (const auto& r : catalogue(db)) {
+            if (r.category_code == code) return r;
+          }
+          throw Error(Errc::internal, "dispatch rule vanished");
+        };
+        auto r = co_await ctx.store.write(std::move(job0), use_awaitable);
+        co_return HttpResponse::json(200, {{"category_code", r.category_code},
+                                           {"department_id", r.department_id},
+                                           {"department_name", r.department_name},
+                                           {"updated_at", format_utc(r.updated_at)}});
+      });
 
   router.add("DELETE", "/api/v1/dispatch-catalogue/{code}", Permission::departments_manage,
-             "Remove a category's default unit",
-             [&ctx](HttpRequest& request) -> awaitable<HttpResponse> {
+             "Remove a category's default unit", [&ctx](HttpRequest& request) -> awaitable<HttpResponse> {
                auto code = category_param(request);
                auto principal = *request.principal;
                auto ip = request.remote_ip;

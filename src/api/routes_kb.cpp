@@ -23,9 +23,12 @@ using namespace hotline::tickets;
 
 namespace {
 
-constexpr KbSection kSections[] = {KbSection::policy,       KbSection::city_guide,
-                                   KbSection::office_guide, KbSection::investment_guide,
-                                   KbSection::department_functions, KbSection::news,
+constexpr KbSection kSections[] = {KbSection::policy,
+                                   KbSection::city_guide,
+                                   KbSection::office_guide,
+                                   KbSection::investment_guide,
+                                   KbSection::department_functions,
+                                   KbSection::news,
                                    KbSection::faq};
 constexpr const char* kSectionNames =
     "policy, city_guide, office_guide, investment_guide, department_functions, news, faq";
@@ -52,7 +55,9 @@ const char* section_label(KbSection s) {
 
 KbSection section_of(const std::string& text, const char* field) {
   auto s = parse_kb_section(text);
-  if (!s) throw Error(Errc::invalid_argument, std::string(field) + ": unknown section \"" + text + "\" (" + kSectionNames + ")");
+  if (!s)
+    throw Error(Errc::invalid_argument,
+                std::string(field) + ": unknown section \"" + text + "\" (" + kSectionNames + ")");
   return *s;
 }
 
@@ -155,8 +160,9 @@ void add_kb_routes(Router& router, Api& api) {
                  std::string sql = "SELECT id FROM kb_articles WHERE 1";
                  if (section) sql += " AND section = ?1";
                  if (!unpublished) {
-                   sql += " AND published = 1 AND (valid_from IS NULL OR valid_from <= ?2) AND (valid_until IS NULL OR "
-                          "valid_until > ?2)";
+                   sql +=
+                       " AND published = 1 AND (valid_from IS NULL OR valid_from <= ?2) AND (valid_until IS NULL OR "
+                       "valid_until > ?2)";
                  }
                  if (department) sql += " AND department_id = ?3";
                  sql += " ORDER BY updated_at DESC, id DESC LIMIT ?4";
@@ -243,7 +249,7 @@ void add_kb_routes(Router& router, Api& api) {
                auto body = parse_json_body(request);
                auto version = optional_int(body, "version");
                if (!version) throw Error(Errc::invalid_argument, "version: required (the version you saw)");
-               static const std::set<std::string> known = {"version",   "section",   "title",      "body",
+               static const std::set<std::string> known = {"version",       "section",   "title",      "body",
                                                            "department_id", "published", "valid_from", "valid_until"};
                for (auto it = body.begin(); it != body.end(); ++it) {
                  if (!known.count(it.key())) throw Error(Errc::invalid_argument, it.key() + ": cannot be changed here");
@@ -260,8 +266,8 @@ void add_kb_routes(Router& router, Api& api) {
                auto ip = request.remote_ip;
                auto job0 = [id, version, p, principal, ip](store::Database& db) {
                  auto out = update_article(db, id, *version, p, {principal.user_id, principal.job_number}, now_ms());
-                 auth::append_audit(db, audit_by(principal, "kb.article_update", std::to_string(id),
-                                                 {{"version", out.version}}, ip));
+                 auth::append_audit(
+                     db, audit_by(principal, "kb.article_update", std::to_string(id), {{"version", out.version}}, ip));
                  return out;
                };
                auto out = co_await ctx.store.write(std::move(job0), use_awaitable);

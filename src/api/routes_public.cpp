@@ -96,8 +96,8 @@ std::int64_t parse_w3c(const std::string& text, const char* field) {
   int y, mo, d, h, mi, s;
   char tail[16] = {0};
   int n = std::sscanf(text.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d%15s", &y, &mo, &d, &h, &mi, &s, tail);
-  auto ymd = std::chrono::year{y} / std::chrono::month{static_cast<unsigned>(mo)} /
-             std::chrono::day{static_cast<unsigned>(d)};
+  auto ymd =
+      std::chrono::year{y} / std::chrono::month{static_cast<unsigned>(mo)} / std::chrono::day{static_cast<unsigned>(d)};
   if (n < 6 || !ymd.ok() || h > 23 || mi > 59 || s > 60) {
     throw Open311Failure{400, std::string(field) + ": expected a W3C date-time such as 2026-11-28T08:00:00+08:00"};
   }
@@ -146,12 +146,8 @@ std::vector<const Category*> open311_services(const CategoryTree& tree) {
 
 json service_json(const CategoryTree& tree, const Category& c) {
   std::string group = c.parent ? tree.require(*c.parent).name : c.name;
-  return {{"service_code", c.code},
-          {"service_name", c.name},
-          {"description", tree.path(c.code)},
-          {"metadata", false},
-          {"type", "realtime"},
-          {"keywords", ""},
+  return {{"service_code", c.code}, {"service_name", c.name}, {"description", tree.path(c.code)},
+          {"metadata", false},      {"type", "realtime"},     {"keywords", ""},
           {"group", group}};
 }
 
@@ -252,7 +248,8 @@ void add_public_routes(Router& router, Api& api) {
                auto body = parse_json_body(request);
                auto number = required_string(body, "number");
                auto last4 = required_string(body, "phone_last4");
-               if (number.empty() || number.size() > 32) throw Error(Errc::invalid_argument, "number: 1 to 32 characters");
+               if (number.empty() || number.size() > 32)
+                 throw Error(Errc::invalid_argument, "number: 1 to 32 characters");
                auto job0 = [&svc, number, last4](store::Database& db) {
                  return citizen_lookup(db, svc.key, number, last4);
                };
@@ -260,13 +257,12 @@ void add_public_routes(Router& router, Api& api) {
                if (!view) {
                  throw Error(Errc::not_found, "未找到该编号与手机号对应的诉求 / no request with this number and phone");
                }
-               co_return HttpResponse::json(200, {{"number", number},
-                                                  {"state", to_string(view->state)},
-                                                  {"state_label", label(view->state)},
-                                                  {"department", view->department_name.empty()
-                                                                     ? json(nullptr)
-                                                                     : json(view->department_name)},
-                                                  {"reply", view->reply.empty() ? json(nullptr) : json(view->reply)}});
+               co_return HttpResponse::json(
+                   200, {{"number", number},
+                         {"state", to_string(view->state)},
+                         {"state_label", label(view->state)},
+                         {"department", view->department_name.empty() ? json(nullptr) : json(view->department_name)},
+                         {"reply", view->reply.empty() ? json(nullptr) : json(view->reply)}});
              });
 
   router.add("POST", "/api/v1/public/mailbox", Permission::public_access,
@@ -294,16 +290,17 @@ void add_public_routes(Router& router, Api& api) {
                  return create_ticket(db, svc.key, svc.rules, t, kCitizenWeb, now_ms());
                };
                auto created = co_await ctx.store.write(std::move(job0), use_awaitable);
-               co_return HttpResponse::json(
-                   201, {{"number", created.number},
-                         {"message", "您的来信已收到，编号 " + created.number + "，可凭编号和手机号后四位查询办理进度。"}});
+               co_return HttpResponse::json(201, {{"number", created.number},
+                                                  {"message", "您的来信已收到，编号 " + created.number +
+                                                                  "，可凭编号和手机号后四位查询办理进度。"}});
              });
 
   // Open311 GeoReport v2 (http://wiki.open311.org/GeoReport_v2), JSON only.
   auto services_list = [&ctx](HttpRequest&) -> awaitable<HttpResponse> {
     auto& svc = services(ctx);
     json items = json::array();
-    for (const auto* c : open311_services(svc.rules.categories)) items.push_back(service_json(svc.rules.categories, *c));
+    for (const auto* c : open311_services(svc.rules.categories))
+      items.push_back(service_json(svc.rules.categories, *c));
     co_return HttpResponse::json(200, items);
   };
   router.add("GET", "/open311/v2/services", Permission::public_access, "Open311: service list (categories)",
@@ -324,7 +321,8 @@ void add_public_routes(Router& router, Api& api) {
       if (!category) throw Open311Failure{404, "service_code: no service " + *code};
       auto lat = field(form, "lat"), lon = field(form, "long");
       auto address = field(form, "address_string");
-      if (!address && !(lat && lon)) throw Open311Failure{400, "a location is required: lat and long, or address_string"};
+      if (!address && !(lat && lon))
+        throw Open311Failure{400, "a location is required: lat and long, or address_string"};
       auto description = field(form, "description").value_or("");
       if (description.size() > 4000) throw Open311Failure{400, "description: at most 4000 characters"};
       t.type = TicketType::help;
@@ -361,10 +359,9 @@ void add_public_routes(Router& router, Api& api) {
       failure = Open311Failure{http_status(e.code()), e.what()};
     }
     if (failure) co_return open311_error(failure->status, failure->description);
-    co_return HttpResponse::json(
-        201, json::array({{{"service_request_id", created->number},
-                           {"service_notice", "已受理，编号 " + created->number},
-                           {"account_id", nullptr}}}));
+    co_return HttpResponse::json(201, json::array({{{"service_request_id", created->number},
+                                                    {"service_notice", "已受理，编号 " + created->number},
+                                                    {"account_id", nullptr}}}));
   };
   router.add("POST", "/open311/v2/requests", Permission::public_access, "Open311: file a service request (api_key)",
              post_request);

@@ -206,7 +206,8 @@ std::string render_letter(const LetterData& d, const Services& s, std::int64_t n
     return "<tr><th>" + std::string(k) + "</th><td>" + html_escape(v) + "</td></tr>\n";
   };
   std::string html =
-      "<!DOCTYPE html>\n<html lang=\"zh-CN\">\n<head>\n<meta charset=\"utf-8\">\n<title>转办函 " + html_escape(t.number) +
+      "<!DOCTYPE html>\n<html lang=\"zh-CN\">\n<head>\n<meta charset=\"utf-8\">\n<title>转办函 " +
+      html_escape(t.number) +
       "</title>\n<style>\n"
       "@page { size: A4; margin: 25mm 20mm; }\n"
       "body { font-family: \"FangSong\", \"STFangsong\", \"Songti SC\", serif; font-size: 16pt; color: #000; "
@@ -250,7 +251,8 @@ void add_ticket_routes(Router& router, Api& api) {
                TicketFilter f;
                if (auto s = string_query(request, "state")) {
                  f.state = parse_state(*s);
-                 if (!f.state) throw Error(Errc::invalid_argument, "state: unknown state \"" + *s + "\" (" + kStates + ")");
+                 if (!f.state)
+                   throw Error(Errc::invalid_argument, "state: unknown state \"" + *s + "\" (" + kStates + ")");
                }
                if (auto s = string_query(request, "type")) {
                  f.type = parse_ticket_type(*s);
@@ -316,50 +318,50 @@ void add_ticket_routes(Router& router, Api& api) {
                co_return HttpResponse::json(200, {{"items", views_of(list, svc, now_ms())}});
              });
 
-  router.add("POST", "/api/v1/tickets/entry", Permission::tickets_create,
-             "Entry desk: register a letter, fax, e-mail or IVR message, with duplicate detection",
-             [&ctx](HttpRequest& request) -> awaitable<HttpResponse> {
-               auto& svc = services(ctx);
-               auto body = parse_json_body(request);
-               auto ticket = new_ticket_from(body);
-               if (!body.contains("channel") || (ticket.channel != Channel::letter && ticket.channel != Channel::fax &&
-                                                 ticket.channel != Channel::email &&
-                                                 ticket.channel != Channel::ivr_message)) {
-                 throw Error(Errc::invalid_argument, "channel: must be letter, fax, email or ivr_message");
-               }
-               auto on_duplicate = optional_string(body, "on_duplicate").value_or("report");
-               if (on_duplicate != "report" && on_duplicate != "merge" && on_duplicate != "create") {
-                 throw Error(Errc::invalid_argument, "on_duplicate: must be report, merge or create");
-               }
-               auto actor = actor_of(*request.principal);
-               auto job0 = [&svc, ticket, actor, on_duplicate](store::Database& db) {
-                 std::vector<Ticket> dups;
-                 if (ticket.caller_phone) {
-                   dups = open_duplicates(db, svc.key, *ticket.caller_phone, ticket.category_code);
-                 }
-                 if (!dups.empty() && on_duplicate == "report") {
-                   std::string numbers;
-                   for (const auto& d : dups) numbers += (numbers.empty() ? "" : ", ") + d.number;
-                   throw Error(Errc::conflict, "possible duplicate of open ticket(s) " + numbers +
-                                                   " (same caller and category): send on_duplicate \"merge\" or "
-                                                   "\"create\"");
-                 }
-                 auto now = now_ms();
-                 auto created = create_ticket(db, svc.key, svc.rules, ticket, actor, now);
-                 std::optional<Ticket> master;
-                 if (!dups.empty() && on_duplicate == "merge") {
-                   master = dups.front();
-                   created = merge_tickets(db, master->id, created.id, created.version, actor, "重复诉求（受理台并单）", now);
-                 }
-                 return std::make_tuple(created, dups, master);
-               };
-               auto [created, dups, master] = co_await ctx.store.write(std::move(job0), use_awaitable);
-               json d = json::array();
-               for (const auto& t : dups) d.push_back(brief_of(t));
-               co_return HttpResponse::json(201, {{"ticket", ticket_view(created, svc, now_ms())},
-                                                  {"duplicates", d},
-                                                  {"merged_into", master ? brief_of(*master) : json(nullptr)}});
-             });
+  router.add(
+      "POST", "/api/v1/tickets/entry", Permission::tickets_create,
+      "Entry desk: register a letter, fax, e-mail or IVR message, with duplicate detection",
+      [&ctx](HttpRequest& request) -> awaitable<HttpResponse> {
+        auto& svc = services(ctx);
+        auto body = parse_json_body(request);
+        auto ticket = new_ticket_from(body);
+        if (!body.contains("channel") || (ticket.channel != Channel::letter && ticket.channel != Channel::fax &&
+                                          ticket.channel != Channel::email && ticket.channel != Channel::ivr_message)) {
+          throw Error(Errc::invalid_argument, "channel: must be letter, fax, email or ivr_message");
+        }
+        auto on_duplicate = optional_string(body, "on_duplicate").value_or("report");
+        if (on_duplicate != "report" && on_duplicate != "merge" && on_duplicate != "create") {
+          throw Error(Errc::invalid_argument, "on_duplicate: must be report, merge or create");
+        }
+        auto actor = actor_of(*request.principal);
+        auto job0 = [&svc, ticket, actor, on_duplicate](store::Database& db) {
+          std::vector<Ticket> dups;
+          if (ticket.caller_phone) {
+            dups = open_duplicates(db, svc.key, *ticket.caller_phone, ticket.category_code);
+          }
+          if (!dups.empty() && on_duplicate == "report") {
+            std::string numbers;
+            for (const auto& d : dups) numbers += (numbers.empty() ? "" : ", ") + d.number;
+            throw Error(Errc::conflict, "possible duplicate of open ticket(s) " + numbers +
+                                            " (same caller and category): send on_duplicate \"merge\" or "
+                                            "\"create\"");
+          }
+          auto now = now_ms();
+          auto created = create_ticket(db, svc.key, svc.rules, ticket, actor, now);
+          std::optional<Ticket> master;
+          if (!dups.empty() && on_duplicate == "merge") {
+            master = dups.front();
+            created = merge_tickets(db, master->id, created.id, created.version, actor, "重复诉求（受理台并单）", now);
+          }
+          return std::make_tuple(created, dups, master);
+        };
+        auto [created, dups, master] = co_await ctx.store.write(std::move(job0), use_awaitable);
+        json d = json::array();
+        for (const auto& t : dups) d.push_back(brief_of(t));
+        co_return HttpResponse::json(201, {{"ticket", ticket_view(created, svc, now_ms())},
+                                           {"duplicates", d},
+                                           {"merged_into", master ? brief_of(*master) : json(nullptr)}});
+      });
 
   router.add("GET", "/api/v1/tickets/callback-queue", Permission::tickets_process,
              "回访 queue: replies accepted by review, waiting for the callback",
@@ -410,40 +412,38 @@ void add_ticket_routes(Router& router, Api& api) {
                co_return HttpResponse::json(200, view);
              });
 
-  router.add("PATCH", "/api/v1/tickets/{id}", Permission::tickets_process,
-             "Edit an open ticket's content (version required)",
-             [&ctx](HttpRequest& request) -> awaitable<HttpResponse> {
-               auto& svc = services(ctx);
-               auto id = id_param(request);
-               auto body = parse_json_body(request);
-               auto version = required_version(body);
-               TicketPatch p;
-               p.type = optional_enum<TicketType>(body, "type", parse_ticket_type, kTypes);
-               p.category_code = optional_string(body, "category_code");
-               p.urgency = optional_enum<Urgency>(body, "urgency", parse_urgency, kUrgencies);
-               p.complex = optional_bool(body, "complex");
-               p.location = optional_string(body, "location");
-               p.summary = optional_string(body, "summary");
-               p.content = optional_string(body, "content");
-               p.confidential = optional_bool(body, "confidential");
-               auto reason = optional_string(body, "reason").value_or("");
-               for (auto it = body.begin(); it != body.end(); ++it) {
-                 static const std::set<std::string> known = {"version",  "type",    "category_code", "urgency",
-                                                             "complex",  "location", "summary",      "content",
-                                                             "confidential", "reason"};
-                 if (!known.count(it.key())) throw Error(Errc::invalid_argument, it.key() + ": cannot be changed here");
-               }
-               auto actor = actor_of(*request.principal);
-               auto job0 = [&svc, id, version, p, actor, reason](store::Database& db) {
-                 return edit_ticket(db, svc.rules, id, version, p, actor, reason, now_ms());
-               };
-               auto t = co_await ctx.store.write(std::move(job0), use_awaitable);
-               co_return HttpResponse::json(200, ticket_view(t, svc, now_ms()));
-             });
+  router.add(
+      "PATCH", "/api/v1/tickets/{id}", Permission::tickets_process, "Edit an open ticket's content (version required)",
+      [&ctx](HttpRequest& request) -> awaitable<HttpResponse> {
+        auto& svc = services(ctx);
+        auto id = id_param(request);
+        auto body = parse_json_body(request);
+        auto version = required_version(body);
+        TicketPatch p;
+        p.type = optional_enum<TicketType>(body, "type", parse_ticket_type, kTypes);
+        p.category_code = optional_string(body, "category_code");
+        p.urgency = optional_enum<Urgency>(body, "urgency", parse_urgency, kUrgencies);
+        p.complex = optional_bool(body, "complex");
+        p.location = optional_string(body, "location");
+        p.summary = optional_string(body, "summary");
+        p.content = optional_string(body, "content");
+        p.confidential = optional_bool(body, "confidential");
+        auto reason = optional_string(body, "reason").value_or("");
+        for (auto it = body.begin(); it != body.end(); ++it) {
+          static const std::set<std::string> known = {"version",  "type",    "category_code", "urgency",      "complex",
+                                                      "location", "summary", "content",       "confidential", "reason"};
+          if (!known.count(it.key())) throw Error(Errc::invalid_argument, it.key() + ": cannot be changed here");
+        }
+        auto actor = actor_of(*request.principal);
+        auto job0 = [&svc, id, version, p, actor, reason](store::Database& db) {
+          return edit_ticket(db, svc.rules, id, version, p, actor, reason, now_ms());
+        };
+        auto t = co_await ctx.store.write(std::move(job0), use_awaitable);
+        co_return HttpResponse::json(200, ticket_view(t, svc, now_ms()));
+      });
 
   router.add("GET", "/api/v1/tickets/{id}/history", Permission::tickets_read,
-             "Every change of a ticket: who, when, what, why",
-             [&ctx](HttpRequest& request) -> awaitable<HttpResponse> {
+             "Every change of a ticket: who, when, what, why", [&ctx](HttpRequest& request) -> awaitable<HttpResponse> {
                services(ctx);
                auto id = id_param(request);
                auto viewer = viewer_of(*request.principal);
@@ -460,8 +460,7 @@ void add_ticket_routes(Router& router, Api& api) {
              });
 
   router.add("GET", "/api/v1/tickets/{id}/caller", Permission::tickets_caller,
-             "The caller's full name and number (audited)",
-             [&ctx](HttpRequest& request) -> awaitable<HttpResponse> {
+             "The caller's full name and number (audited)", [&ctx](HttpRequest& request) -> awaitable<HttpResponse> {
                auto& svc = services(ctx);
                auto id = id_param(request);
                auto principal = *request.principal;
@@ -474,8 +473,8 @@ void add_ticket_routes(Router& router, Api& api) {
                  return c;
                };
                auto c = co_await ctx.store.write(std::move(job0), use_awaitable);
-               co_return HttpResponse::json(
-                   200, {{"name", c.name ? json(*c.name) : json(nullptr)}, {"phone", c.phone ? json(*c.phone) : json(nullptr)}});
+               co_return HttpResponse::json(200, {{"name", c.name ? json(*c.name) : json(nullptr)},
+                                                  {"phone", c.phone ? json(*c.phone) : json(nullptr)}});
              });
 
   router.add("GET", "/api/v1/tickets/{id}/reminders", Permission::tickets_read, "Timed reminders of a ticket",
@@ -573,42 +572,43 @@ void add_ticket_routes(Router& router, Api& api) {
 
   for (const auto& route : kActionRoutes) {
     Action action = route.action;
-    router.add(
-        "POST", std::string("/api/v1/tickets/{id}/") + route.path, route.permission, route.summary,
-        [&ctx, action](HttpRequest& request) -> awaitable<HttpResponse> {
-          auto& svc = services(ctx);
-          auto id = id_param(request);
-          auto body = parse_json_body(request);
-          auto version = required_version(body);
-          auto args = action_args_from(body);
-          auto viewer = viewer_of(*request.principal);
-          auto actor = actor_of(*request.principal);
-          auto job0 = [&svc, id, version, args, viewer, actor, action](store::Database& db) mutable {
-            auto t = get_ticket(db, id);
-            if (!t) throw Error(Errc::not_found, "no ticket " + std::to_string(id));
-            require_visible(viewer, *t);
-            if (viewer.scoped && is_department_action(action) && t->lead_department_id != viewer.department_id) {
-              throw Error(Errc::forbidden, "ticket " + t->number + ": only the lead unit may " +
-                                               std::string(to_string(action)));
-            }
-            auto now = now_ms();
-            args.now = now;
-            if (action == Action::dispatch && !args.lead_department_id) {
-              args.lead_department_id = default_department(db, t->category_code);
-              if (!args.lead_department_id) {
-                throw Error(Errc::invalid_argument, "lead_department_id: required (no dispatch catalogue entry for "
-                                                    "category " + t->category_code + ")");
-              }
-            }
-            if (action == Action::merge) {
-              if (!args.master_id) throw Error(Errc::invalid_argument, "master_id: required to merge");
-              return merge_tickets(db, *args.master_id, id, version, actor, args.reason, now);
-            }
-            return apply_action(db, id, version, action, actor, args);
-          };
-          auto t = co_await ctx.store.write(std::move(job0), use_awaitable);
-          co_return HttpResponse::json(200, ticket_view(t, svc, now_ms()));
-        });
+    router.add("POST", std::string("/api/v1/tickets/{id}/") + route.path, route.permission, route.summary,
+               [&ctx, action](HttpRequest& request) -> awaitable<HttpResponse> {
+                 auto& svc = services(ctx);
+                 auto id = id_param(request);
+                 auto body = parse_json_body(request);
+                 auto version = required_version(body);
+                 auto args = action_args_from(body);
+                 auto viewer = viewer_of(*request.principal);
+                 auto actor = actor_of(*request.principal);
+                 auto job0 = [&svc, id, version, args, viewer, actor, action](store::Database& db) mutable {
+                   auto t = get_ticket(db, id);
+                   if (!t) throw Error(Errc::not_found, "no ticket " + std::to_string(id));
+                   require_visible(viewer, *t);
+                   if (viewer.scoped && is_department_action(action) && t->lead_department_id != viewer.department_id) {
+                     throw Error(Errc::forbidden,
+                                 "ticket " + t->number + ": only the lead unit may " + std::string(to_string(action)));
+                   }
+                   auto now = now_ms();
+                   args.now = now;
+                   if (action == Action::dispatch && !args.lead_department_id) {
+                     args.lead_department_id = default_department(db, t->category_code);
+                     if (!args.lead_department_id) {
+                       throw Error(Errc::invalid_argument,
+                                   "lead_department_id: required (no dispatch catalogue entry for "
+                                   "category " +
+                                       t->category_code + ")");
+                     }
+                   }
+                   if (action == Action::merge) {
+                     if (!args.master_id) throw Error(Errc::invalid_argument, "master_id: required to merge");
+                     return merge_tickets(db, *args.master_id, id, version, actor, args.reason, now);
+                   }
+                   return apply_action(db, id, version, action, actor, args);
+                 };
+                 auto t = co_await ctx.store.write(std::move(job0), use_awaitable);
+                 co_return HttpResponse::json(200, ticket_view(t, svc, now_ms()));
+               });
   }
 }
 

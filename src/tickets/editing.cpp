@@ -123,8 +123,8 @@ Ticket edit_ticket(Database& db, const TicketRules& rules, std::int64_t id, std:
   note("content", before.content, after.content);
   note("confidential", before.confidential, after.confidential);
   if (after.type != before.type || after.urgency != before.urgency || after.complex != before.complex) {
-    auto due = compute_deadlines(rules.calendar, rules.policy, after.type, after.urgency, after.complex,
-                                 before.created_at);
+    auto due =
+        compute_deadlines(rules.calendar, rules.policy, after.type, after.urgency, after.complex, before.created_at);
     after.sign_due = due.sign_due;
     after.reply_due = due.reply_due;
     after.close_due = due.close_due;

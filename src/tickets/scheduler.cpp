@@ -58,18 +58,15 @@ void Scheduler::poke() {
 std::vector<Alert> Scheduler::pass(std::int64_t now) {
   auto write = [this](auto job, auto done) { store_.write(std::move(job), std::move(done)); };
   auto read = [this](auto job, auto done) { store_.read(std::move(job), std::move(done)); };
-  auto reminders = wait_for<std::vector<Alert>>(write, [now](store::Database& db) {
-    return fire_due_reminders(db, now);
-  });
+  auto reminders =
+      wait_for<std::vector<Alert>>(write, [now](store::Database& db) { return fire_due_reminders(db, now); });
   double fraction = yellow_fraction_;
-  auto candidates = wait_for<std::vector<EscalationCandidate>>(read, [now, fraction](store::Database& db) {
-    return escalation_candidates(db, now, fraction);
-  });
+  auto candidates = wait_for<std::vector<EscalationCandidate>>(
+      read, [now, fraction](store::Database& db) { return escalation_candidates(db, now, fraction); });
   std::vector<Alert> escalations;
   if (!candidates.empty()) {
-    escalations = wait_for<std::vector<Alert>>(write, [now, candidates](store::Database& db) {
-      return fire_escalations(db, candidates, now);
-    });
+    escalations = wait_for<std::vector<Alert>>(
+        write, [now, candidates](store::Database& db) { return fire_escalations(db, candidates, now); });
   }
   reminders.insert(reminders.end(), std::make_move_iterator(escalations.begin()),
                    std::make_move_iterator(escalations.end()));
