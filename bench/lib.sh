@@ -115,7 +115,8 @@ BG_PIDS=()  # processes a script started (peers, sipp, generators); ended by the
 
 # Ends, by id, every process in BG_PIDS that still runs (TERM, then KILL after 5 s).
 stop_bg_pids() {
-  local p i
+  local p="" i
+  ((${#BG_PIDS[@]} > 0)) || return 0
   for p in "${BG_PIDS[@]}"; do kill -TERM "$p" 2>/dev/null || true; done
   for ((i = 0; i < 50; i++)); do
     for p in "${BG_PIDS[@]}"; do kill -0 "$p" 2>/dev/null && break; p=""; done
