@@ -31,10 +31,6 @@ void Endpoint::on_request(TransactionId id, const Message& request, const Source
     for (auto& [name, value] : extra) {
       if (!value.empty()) o.extra_headers.emplace_back(std::move(name), std::move(value));
     }
-    metrics_
-        .counter("hotline_sip_responses_sent_total", "SIP final responses sent, by status.",
-                 {{"status", std::to_string(status)}})
-        .inc();
     layer_->respond(id, status, reason, std::move(o));
   };
   if (request.method == "REGISTER") return registrar_.on_register(request, source, now_ms(), reply);

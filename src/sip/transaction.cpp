@@ -160,6 +160,7 @@ struct TransactionLayer::Impl {
   Impl(TransactionLayer& owner, Metrics& metrics, Timing timing,
        std::function<bool(const Message&, const Source&)> admit)
       : owner(owner),
+        metrics(metrics),
         timing(timing),
         admit(std::move(admit)),
         retransmissions(metrics.counter("hotline_sip_retransmissions_total",
@@ -174,6 +175,7 @@ struct TransactionLayer::Impl {
                                           "Times the SIP strand ran late enough to refuse new calls.")) {}
 
   TransactionLayer& owner;
+  Metrics& metrics;
   Transport* transport = nullptr;
   Timing timing;
   std::function<bool(const Message&, const Source&)> admit;
@@ -321,6 +323,10 @@ struct TransactionLayer::Impl {
     }
     t->last_response = build_response(t->request, status, reason, o);
     t->last_status = status;
+    metrics
+        .counter("hotline_sip_responses_sent_total", "SIP responses sent (not counting retransmissions), by status.",
+                 {{"status", std::to_string(status)}})
+        .inc();
     send(t->source, t->last_response);
     if (status < 200) {
       t->state = State::proceeding;
