@@ -61,14 +61,17 @@ std::size_t code_points(std::string_view s) {
 }
 
 // Splits on ASCII white space and the ideographic space U+3000.
-std::vector<std::string> words_of(std::string text) {
-  for (std::size_t p; (p = text.find("\xE3\x80\x80")) != std::string::npos;) text.replace(p, 3, " ");
+std::vector<std::string> words_of(const std::string& text) {
+  // (A scan rather than string::replace: GCC 12 at -O3 reports a false -Wrestrict on the latter.)
   std::vector<std::string> out;
   std::string word;
-  for (char c : text) {
-    if (c == ' ' || c == '\t' || c == '\n' || c == '\r') {
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    char c = text[i];
+    bool ideographic_space = text.compare(i, 3, "\xE3\x80\x80") == 0;
+    if (c == ' ' || c == '\t' || c == '\n' || c == '\r' || ideographic_space) {
       if (!word.empty()) out.push_back(std::move(word));
       word.clear();
+      if (ideographic_space) i += 2;
     } else {
       word += c;
     }
