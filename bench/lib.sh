@@ -105,7 +105,7 @@ stop_daemon() {
   problems=$(grep -cE '^[^ ]+ (warning|error|critical) ' "$WORK/daemon.log" || true)
   if ((problems > 0)); then
     echo "the daemon logged $problems warnings/errors; the first ones:"
-    grep -E '^[^ ]+ (warning|error|critical) ' "$WORK/daemon.log" | head -n 10
+    { grep -E '^[^ ]+ (warning|error|critical) ' "$WORK/daemon.log" || true; } | head -n 10 || true  # SIGPIPE under pipefail
   fi
 }
 
