@@ -396,6 +396,7 @@ Config parse_config(const std::string& text, const std::string& source_name) {
       s.integer("auth_failures_before_ban", c.sip.auth_failures_before_ban, 1, 10000);
       s.integer("ban_seconds", c.sip.ban_seconds, 1, 604800);
       s.integer("max_requests_per_second", c.sip.max_requests_per_second, 1, 1000000);
+      s.integer("overload_lag_ms", c.sip.overload_lag_ms, 0, 60000);
     });
     r.object("rtp", [&](ObjectReader& m) {
       m.string("address", c.rtp.address);

@@ -189,8 +189,10 @@ int run_daemon(const Config& config) {
   };
   sip::Registrar registrar(registrar_config, lookup_account, sip_guard, metrics, auth::random_password(32));
   sip::Endpoint sip_endpoint(metrics, sip_guard, registrar);
+  sip::Timing sip_timing;
+  sip_timing.overload_lag_ms = static_cast<int>(config.sip.overload_lag_ms);
   sip::TransactionLayer transactions(
-      metrics, {}, [&sip_endpoint](const sip::Message& m, const sip::Source& s) { return sip_endpoint.admit(m, s); });
+      metrics, sip_timing, [&sip_endpoint](const sip::Message& m, const sip::Source& s) { return sip_endpoint.admit(m, s); });
   transactions.set_user(sip_endpoint);
   sip_endpoint.attach(transactions);
   sip_transport.emplace(io, sip_config, transactions, metrics);

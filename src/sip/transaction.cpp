@@ -539,11 +539,11 @@ struct TransactionLayer::Impl {
           std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - lag_timer->expiry())
               .count();
       lag_ms.set(late);
-      if (!overloaded && late > 100) {
+      if (!overloaded && timing.overload_lag_ms > 0 && late > timing.overload_lag_ms) {
         overloaded = true;
         overload_episodes.inc();
         spdlog::warn("event=sip.overloaded lag_ms={} action=refusing_new_calls", late);
-      } else if (overloaded && late < 25) {
+      } else if (overloaded && late < timing.overload_lag_ms / 4) {
         overloaded = false;
         spdlog::info("event=sip.overload_over lag_ms={}", late);
       }

@@ -68,6 +68,7 @@ struct SipConfig {
   unsigned auth_failures_before_ban = 10;
   unsigned ban_seconds = 600;
   unsigned max_requests_per_second = 50;
+  unsigned overload_lag_ms = 250;  // SIP strand backlog that makes new calls get 503; 0: never
 };
 
 struct RtpConfig {

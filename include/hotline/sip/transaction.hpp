@@ -22,6 +22,7 @@ struct Timing {
   int t1_ms = 500;
   int t2_ms = 4000;
   int t4_ms = 5000;
+  int overload_lag_ms = 250;  // see overloaded(); 0: never refuse
 };
 
 using TransactionId = std::uint64_t;
@@ -85,9 +86,9 @@ class TransactionLayer final : public Listener {
 
   std::size_t size() const;
   // True while the SIP strand runs late (its backlog delays a 20 ms tick by
-  // more than 100 ms, until it is back under 25 ms): new calls are then
-  // refused with 503 at once instead of being answered late. Starts with
-  // the first attach.
+  // more than Timing::overload_lag_ms, until it is back under a quarter of
+  // that): new calls are then refused with 503 at once instead of being
+  // answered late. Starts with the first attach.
   bool overloaded() const;
   static std::string new_branch();
   static std::string new_tag();
