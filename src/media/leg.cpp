@@ -18,9 +18,10 @@ namespace {
 constexpr std::uint8_t kPcmu = 0;
 constexpr std::uint8_t kPcma = 8;
 
+// Seeded once per thread (see session.cpp: a random_device per leg was costly).
 std::uint32_t random32() {
-  std::random_device device;
-  return device();
+  thread_local std::mt19937 engine{std::random_device{}()};
+  return static_cast<std::uint32_t>(engine());
 }
 
 // Payload type of the destination leg for a source packet, or nullopt when

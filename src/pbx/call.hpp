@@ -25,9 +25,10 @@ struct Leg {
   sip::Dialog dialog;
   bool confirmed = false;  // the dialog is up (2xx sent or received)
   bool ended = false;
-  sip::TransactionId invite = 0;                // its pending INVITE transaction
-  std::optional<sip::Message> outgoing_invite;  // ours (callee legs), until the final answer
-  std::uint32_t last_invite_cseq = 0;           // to ACK a retransmitted 2xx
+  sip::TransactionId invite = 0;                     // its pending INVITE transaction
+  std::vector<sip::TransactionId> answered_invites;  // re-INVITEs of it we answered
+  std::optional<sip::Message> outgoing_invite;       // ours (callee legs), until the final answer
+  std::uint32_t last_invite_cseq = 0;                // to ACK a retransmitted 2xx
   std::string from_uri;
   std::string to_uri;
   media::LegId media = 0;

@@ -108,6 +108,7 @@ void CallManager::Impl::on_reinvite(Call& call, Leg& leg, sip::TransactionId id,
   leg.dialog.refresh_target(request);
   ++leg.sdp_version;
   server_invites[id] = {call.id, leg.index};
+  leg.answered_invites.push_back(id);
   respond(id, &leg, 200, {}, true);
 }
 
@@ -223,7 +224,10 @@ void CallManager::Impl::end_call(Call& call, const std::string& cause, const std
     }
     dialogs.erase(dialog_key(leg.sip_call_id, leg.our_tag));
   }
-  std::erase_if(server_invites, [&](const auto& kv) { return kv.second.call == call.id; });
+  for (const auto& leg : call.legs) {
+    for (auto id : leg->answered_invites) server_invites.erase(id);
+    if (leg->inbound && leg->invite) server_invites.erase(leg->invite);
+  }
 
   auto now = now_ms();
   CallRecord record;
