@@ -277,7 +277,8 @@ void add_ticket_routes(Router& router, Api& api) {
                    if (t && can_see(viewer, *t)) out.push_back(*t);
                    return out;
                  }
-                 return q ? search_tickets(db, f, *q) : list_tickets(db, f);
+                 if (q) return search_tickets(db, f, *q);
+                 return f.overdue_at ? list_overdue(db, f, *f.overdue_at) : list_tickets(db, f);
                };
                auto list = co_await ctx.store.read(std::move(job0), use_awaitable);
                co_return HttpResponse::json(200, {{"items", views_of(list, svc, now)}});

@@ -162,6 +162,32 @@ std::vector<Ticket> open_duplicates(Database& db, const PersonalDataKey& key, co
   return read_all(db, s);
 }
 
+std::vector<Ticket> list_overdue(Database& db, const TicketFilter& f, std::int64_t now) {
+  std::string sql = detail::kTicketSelect;
+  // The IN list is the partial index's WHERE, word for word (0009_open_tickets_index.sql).
+  sql +=
+      "INDEXED BY tickets_open WHERE t.state IN ('created', 'dispatched', 'signed', 'returned', "
+      "'extension_requested', 'replied', 'reviewed', 'called_back') AND (CASE WHEN t.state IN ('created', "
+      "'dispatched') THEN t.sign_due WHEN t.state IN ('signed', 'returned', 'extension_requested') THEN t.reply_due "
+      "ELSE t.close_due END) < ?";
+  if (f.state) sql += " AND t.state = ?";
+  if (f.type) sql += " AND t.type = ?";
+  if (f.department_id) {
+    sql += " AND t.id IN (SELECT ticket_id FROM ticket_assignments WHERE department_id = ? AND ended_at IS NULL)";
+  }
+  if (f.before_id) sql += " AND t.id < ?";
+  sql += " ORDER BY t.id DESC LIMIT ?";
+  auto& s = db.prepare(sql);
+  int i = 0;
+  s.bind(++i, f.overdue_at.value_or(now));
+  if (f.state) s.bind(++i, to_string(*f.state));
+  if (f.type) s.bind(++i, to_string(*f.type));
+  if (f.department_id) s.bind(++i, *f.department_id);
+  if (f.before_id) s.bind(++i, *f.before_id);
+  s.bind(++i, std::clamp(f.limit, 1, 1000));
+  return read_all(db, s);
+}
+
 std::vector<Ticket> search_tickets(Database& db, const TicketFilter& f, const std::string& text) {
   auto words = words_of(text);
   if (words.empty()) throw Error(Errc::invalid_argument, "q: must contain a word");

@@ -192,3 +192,32 @@ TEST(TicketsConfig, SectionIsReadAndChecked) {
     EXPECT_NE(all.find("tickets.open311_api_keys[0]"), std::string::npos) << all;
   }
 }
+
+TEST_F(TicketsAlerts, OverdueListWalksOpenTicketsNewestFirst) {
+  auto old = dispatched(cst(2026, 11, 2, 9));
+  auto fresh = create(sample(), cst(2026, 11, 30, 9));
+  auto done = create(sample(), cst(2026, 11, 2, 10));
+  ActionArgs a;
+  a.reply = "已答复";
+  apply_action(*db, done.id, done.version, Action::close_on_spot, agent, a);
+  auto other = create(sample(), cst(2026, 11, 3, 9));
+  TicketFilter f;
+  auto now = cst(2026, 11, 30, 12);
+  auto ids = [](const std::vector<Ticket>& v) {
+    std::vector<std::int64_t> out;
+    for (const auto& t : v) out.push_back(t.id);
+    return out;
+  };
+  EXPECT_EQ(ids(list_overdue(*db, f, now)), (std::vector<std::int64_t>{other.id, old.id}));
+  f.overdue_at = now;
+  EXPECT_EQ(ids(list_overdue(*db, f, now)), ids(list_tickets(*db, f)));  // the same answer as the library's list
+  f.department_id = water;
+  EXPECT_EQ(ids(list_overdue(*db, f, now)), std::vector<std::int64_t>{old.id});
+  f.department_id.reset();
+  f.limit = 1;
+  auto page = list_overdue(*db, f, now);
+  f.before_id = page.back().id;
+  EXPECT_EQ(ids(list_overdue(*db, f, now)), std::vector<std::int64_t>{old.id});
+  EXPECT_TRUE(list_overdue(*db, TicketFilter{}, cst(2026, 11, 1)).empty());
+  (void)fresh;
+}

@@ -40,6 +40,12 @@ bool is_open(State state);
 std::vector<Ticket> open_duplicates(store::Database& db, const PersonalDataKey& key, const std::string& phone,
                                     const std::string& category_code, int limit = 20);
 
+// Open tickets past the deadline of their state at `filter.overdue_at` (now
+// when unset), newest first: the overdue list. Walks the partial index
+// tickets_open (migration 0009) and stops after a page. Honours
+// department_id, type and before_id; `state` must be an open state if given.
+std::vector<Ticket> list_overdue(store::Database& db, const TicketFilter& filter, std::int64_t now);
+
 // list_tickets() plus a text query: words of 3+ characters through the
 // tickets_fts trigram index, shorter words as substrings of the summary or
 // content. Error(invalid_argument) for a blank query.
