@@ -321,6 +321,8 @@ void check_references(const Config& c, std::vector<std::string>& problems) {
   check_rules(c.dialplan, "dialplan");
   for (std::size_t i = 0; i < c.trunks.size(); ++i) {
     check_rules(c.trunks[i].inbound, "trunks[" + std::to_string(i) + "].inbound");
+    if (c.trunks[i].transport == "tls" && !c.sip.tls.enabled)
+      problems.push_back("trunks[" + std::to_string(i) + "].transport: \"tls\" needs sip.tls.enabled");
     if (!c.classes_of_service.count(c.trunks[i].class_of_service))
       problems.push_back("trunks[" + std::to_string(i) + "].class_of_service: no class named \"" +
                          c.trunks[i].class_of_service + "\" in classes_of_service");
@@ -397,6 +399,17 @@ Config parse_config(const std::string& text, const std::string& source_name) {
       s.integer("ban_seconds", c.sip.ban_seconds, 1, 604800);
       s.integer("max_requests_per_second", c.sip.max_requests_per_second, 1, 1000000);
       s.integer("overload_lag_ms", c.sip.overload_lag_ms, 0, 60000);
+      s.object("tls", [&](ObjectReader& t) {
+        t.boolean("enabled", c.sip.tls.enabled);
+        t.endpoint("listen", c.sip.tls.listen);
+        t.string("certificate", c.sip.tls.certificate);
+        t.string("private_key", c.sip.tls.private_key);
+        t.string("ca_file", c.sip.tls.ca_file);
+        t.boolean("verify_peer", c.sip.tls.verify_peer);
+        if (c.sip.tls.enabled && (c.sip.tls.certificate.empty() || c.sip.tls.private_key.empty())) {
+          t.bad("enabled", "TLS needs both sip.tls.certificate and sip.tls.private_key");
+        }
+      });
     });
     r.object("rtp", [&](ObjectReader& m) {
       m.string("address", c.rtp.address);
@@ -425,6 +438,7 @@ Config parse_config(const std::string& text, const std::string& source_name) {
       t.string("username", trunk.username);
       t.string("password", trunk.password);
       t.string("class_of_service", trunk.class_of_service);
+      t.one_of("transport", trunk.transport, {"udp", "tcp", "tls"});
       read_rules(t, "inbound", trunk.inbound);
       if (trunk.acl.empty() && !trunk.address) t.bad_here("a trunk needs an acl (inbound) or an address (outbound)");
       c.trunks.push_back(std::move(trunk));

@@ -172,8 +172,10 @@ int run_daemon(const Config& config) {
   api::Server server(io, api);
   server.start();
   auto registrar_config = registrar_config_from(config.sip);
-  sip::TransportConfig sip_config{config.sip.listen, {}, config.sip.tcp_idle_seconds};
+  sip::TransportConfig sip_config{config.sip.listen, {}, config.sip.tcp_idle_seconds, {}};
   sip_config.limits.max_message_bytes = config.sip.max_message_bytes;
+  sip_config.tls = {config.sip.tls.enabled,     config.sip.tls.listen,  config.sip.tls.certificate,
+                    config.sip.tls.private_key, config.sip.tls.ca_file, config.sip.tls.verify_peer};
   sip::Guard sip_guard(registrar_config, metrics);
   // Made after the endpoint, which it calls; the endpoint answers through it.
   std::optional<sip::Transport> sip_transport;
@@ -198,7 +200,7 @@ int run_daemon(const Config& config) {
   sip_transport.emplace(io, sip_config, transactions, metrics);
   transactions.attach(*sip_transport);
   sip_transport->start();
-  transactions.set_local({config.sip.listen.host, sip_transport->port()});
+  transactions.set_local({config.sip.listen.host, sip_transport->port(), sip_transport->tls_port()});
 
   media::Engine media_engine(media_config_from(config.rtp), metrics);
   media_engine.start();
@@ -214,6 +216,8 @@ int run_daemon(const Config& config) {
         [&] { asio::post(sip_transport->strand(), [&registrar] { registrar.sweep(now_ms()); }); });
   spdlog::info("event=sip.listening address={}:{} udp=true tcp=true realm={}", config.sip.listen.host,
                sip_transport->port(), config.sip.realm);
+  if (config.sip.tls.enabled)
+    spdlog::info("event=sip.tls_listening address={}:{}", config.sip.tls.listen.host, sip_transport->tls_port());
   spdlog::info("event=rtp.ready address={} ports={}-{}", config.rtp.address, config.rtp.port_min, config.rtp.port_max);
 
   asio::signal_set signals(io, SIGINT, SIGTERM);

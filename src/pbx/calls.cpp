@@ -382,7 +382,10 @@ bool CallManager::Impl::dial(Call& call, Leg& from, const Route& route, const st
       status = 503;
       return false;
     }
-    destination = {sip::Protocol::udp, trunk->address->host, trunk->address->port, 0};
+    auto protocol = trunk->transport == "tls"   ? sip::Protocol::tls
+                    : trunk->transport == "tcp" ? sip::Protocol::tcp
+                                                : sip::Protocol::udp;
+    destination = {protocol, trunk->address->host, trunk->address->port, 0};
     target = uri_from_text("sip:" + route.number + "@" + trunk->address->to_string());
     endpoint = "trunk:" + trunk->name;
     to_host = trunk->address->to_string();
@@ -669,8 +672,11 @@ Leg& CallManager::Impl::add_leg(Call& call, const std::string& role, const std::
 }
 
 std::string CallManager::Impl::contact_for(const sip::Source& peer) const {
-  return "<sip:hotline@" + layer.local().host + ":" + std::to_string(layer.local().port) +
-         (peer.protocol == sip::Protocol::tcp ? ";transport=tcp>" : ">");
+  std::string transport;
+  if (peer.protocol == sip::Protocol::tcp) transport = ";transport=tcp";
+  if (peer.protocol == sip::Protocol::tls) transport = ";transport=tls";
+  return "<sip:hotline@" + layer.local().host + ":" + std::to_string(layer.local().port_for(peer.protocol)) +
+         transport + ">";
 }
 
 std::string CallManager::Impl::sdp_for(Leg& leg) {

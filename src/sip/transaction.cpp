@@ -35,8 +35,6 @@ std::string client_key(const std::string& branch, std::string_view method) {
 
 std::string ack_key(const std::string& call_id, std::uint32_t cseq) { return call_id + '|' + std::to_string(cseq); }
 
-std::string_view transport_name(Protocol p) { return p == Protocol::tcp ? "TCP" : "UDP"; }
-
 }  // namespace
 
 std::string_view reason_phrase(int status) {
@@ -195,7 +193,7 @@ struct TransactionLayer::Impl {
   std::unordered_map<std::string, TransactionId> client_keys;
 
   TransactionUser& user() { return *owner.user_; }
-  bool reliable(const Source& s) const { return s.protocol == Protocol::tcp; }
+  bool reliable(const Source& s) const { return sip::reliable(s.protocol); }
   int sixty_four_t1() const { return 64 * timing.t1_ms; }
   void update_gauge() { active.set(static_cast<std::int64_t>(servers.size() + clients.size())); }
 
@@ -384,7 +382,7 @@ struct TransactionLayer::Impl {
       Via via;
       via.transport = std::string(transport_name(destination.protocol));
       via.host = owner.local_.host;
-      via.port = owner.local_.port;
+      via.port = owner.local_.port_for(destination.protocol);
       via.branch = TransactionLayer::new_branch();
       via.has_rport = true;
       via.text = "SIP/2.0/" + via.transport + " " + via.host + ":" + std::to_string(via.port) +
@@ -521,7 +519,8 @@ struct TransactionLayer::Impl {
       Via via;
       via.transport = std::string(transport_name(destination.protocol));
       via.branch = TransactionLayer::new_branch();
-      via.text = "SIP/2.0/" + via.transport + " " + owner.local_.host + ":" + std::to_string(owner.local_.port) +
+      via.text = "SIP/2.0/" + via.transport + " " + owner.local_.host + ":" +
+                 std::to_string(owner.local_.port_for(destination.protocol)) +
                  ";branch=" + via.branch + ";rport";
       ack.vias.push_back(std::move(via));
     }

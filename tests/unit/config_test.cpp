@@ -66,6 +66,18 @@ TEST(Config, TlsNeedsCertificateAndKey) {
   EXPECT_EQ(p[0], "test.json: http.tls.enabled: TLS needs both http.tls.certificate and http.tls.private_key");
 }
 
+TEST(Config, SipTlsNeedsCertificateAndKeyAndTlsTrunksNeedSipTls) {
+  auto p = problems_of(R"({"sip": {"tls": {"enabled": true}}})");
+  ASSERT_EQ(p.size(), 1u);
+  EXPECT_EQ(p[0], "test.json: sip.tls.enabled: TLS needs both sip.tls.certificate and sip.tls.private_key");
+  p = problems_of(R"({"trunks": [{"name": "t", "address": "127.0.0.1:5061", "transport": "tls"}]})");
+  ASSERT_EQ(p.size(), 1u);
+  EXPECT_EQ(p[0], "test.json: trunks[0].transport: \"tls\" needs sip.tls.enabled");
+  p = problems_of(R"({"trunks": [{"name": "t", "address": "127.0.0.1:5061", "transport": "sctp"}]})");
+  ASSERT_EQ(p.size(), 1u);
+  EXPECT_NE(p[0].find("trunks[0].transport"), std::string::npos);
+}
+
 TEST(Config, SyntaxErrorsSayWhere) {
   auto p = problems_of(R"({"http": )");
   ASSERT_EQ(p.size(), 1u);

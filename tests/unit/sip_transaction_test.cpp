@@ -94,7 +94,7 @@ class TransactionTest : public ::testing::Test {
   void SetUp() override {
     layer = std::make_unique<TransactionLayer>(metrics, Timing{40, 320, 400}, nullptr);
     layer->set_user(user);
-    transport = std::make_unique<Transport>(io, TransportConfig{{"127.0.0.1", 0}, {}, 60}, *layer, metrics);
+    transport = std::make_unique<Transport>(io, TransportConfig{{"127.0.0.1", 0}, {}, 60, {}}, *layer, metrics);
     layer->attach(*transport);
     transport->start();
     layer->set_local({"127.0.0.1", transport->port()});

@@ -57,8 +57,18 @@ struct LogConfig {
   bool console = true;
 };
 
+struct SipTlsConfig {
+  bool enabled = false;
+  Endpoint listen{"127.0.0.1", 5061};
+  std::string certificate;  // PEM chain, presented to phones and to trunks
+  std::string private_key;  // PEM
+  std::string ca_file;      // CAs trusted for trunks we connect to; empty: the system's
+  bool verify_peer = true;  // check trunks' certificates (name or IP in the certificate)
+};
+
 struct SipConfig {
   Endpoint listen{"127.0.0.1", 5060};  // UDP and TCP
+  SipTlsConfig tls;
   std::size_t max_message_bytes = 16384;
   unsigned tcp_idle_seconds = 600;
   std::string realm = "hotline";
@@ -91,7 +101,8 @@ struct DialRule {
 struct TrunkConfig {
   std::string name;
   std::vector<Cidr> acl;            // sources whose requests are this trunk's inbound calls
-  std::optional<Endpoint> address;  // where outbound calls go (UDP); none: inbound only
+  std::optional<Endpoint> address;  // where outbound calls go; none: inbound only
+  std::string transport = "udp";    // of outbound calls: udp, tcp or tls
   std::string username;             // digest credentials for outbound calls, when challenged
   std::string password;
   std::string class_of_service = "all";

@@ -49,7 +49,9 @@ class TransactionUser {
 
 struct LocalAddress {
   std::string host;  // what goes into our Via sent-by and Contact
-  std::uint16_t port = 0;
+  std::uint16_t port = 0;      // UDP and TCP
+  std::uint16_t tls_port = 0;  // 0: no TLS
+  std::uint16_t port_for(Protocol protocol) const { return protocol == Protocol::tls ? tls_port : port; }
 };
 
 class TransactionLayer final : public Listener {
