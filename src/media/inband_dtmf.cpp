@@ -16,9 +16,14 @@ namespace {
 // chunks that end on its block boundaries, so a report's position in the
 // stream is known to the sample.
 constexpr unsigned kBlock = 102;
-// A digit is confirmed at the end of its second full block of tone: on
-// average two and a half blocks after the tone's first sample.
-constexpr std::int64_t kOnsetLatency = kBlock * 5 / 2;
+// How far behind the tone's edges spandsp's reports come, measured with
+// our generator through µ-law (unit test AllSixteenDigitsWithTimestamps):
+// key-down is confirmed after two blocks that agree, so on average 2.3
+// blocks after the first tone sample (±half a block, depending on where
+// the tone starts in a block); key-up after 1.5 blocks, since a block that
+// is partly tone already misses.
+constexpr std::int64_t kOnsetLatency = 235;
+constexpr std::int64_t kReleaseLatency = 153;
 constexpr unsigned kRate = 8000;
 
 // dtmf_rx_init fills spandsp's shared Goertzel descriptors on first use,
@@ -87,14 +92,14 @@ void InbandDtmfDetector::on_report(void* self, int code, int level, int delay) {
 
 void InbandDtmfDetector::report(int code) {
   // Tone edges, placed back from the confirming block's end by the latency.
-  const std::int64_t edge = static_cast<std::int64_t>(chunk_end_) - kOnsetLatency;
-  const std::int64_t from_frame = edge - static_cast<std::int64_t>(frame_position_);  // may be < 0
+  const auto reported = static_cast<std::int64_t>(chunk_end_);
   if (digit_ != 0) {
+    const std::int64_t key_up = reported - kReleaseLatency;
     DtmfEvent e;
     e.digit = digit_;
     e.rtp_timestamp = digit_timestamp_;
     e.start = digit_start_;
-    e.duration_ms = static_cast<std::uint32_t>(std::max<std::int64_t>(edge - digit_position_, 0) * 1000 / kRate);
+    e.duration_ms = static_cast<std::uint32_t>(std::max<std::int64_t>(key_up - digit_position_, 0) * 1000 / kRate);
     e.source = DtmfSource::inband;
     digit_ = 0;
     listener_.on_dtmf(e);
@@ -102,6 +107,8 @@ void InbandDtmfDetector::report(int code) {
   if (code == 0) return;
   char digit = static_cast<char>(code);
   if (!is_dtmf_digit(digit)) return;
+  const std::int64_t edge = reported - kOnsetLatency;
+  const std::int64_t from_frame = edge - static_cast<std::int64_t>(frame_position_);  // may be < 0
   digit_ = digit;
   digit_position_ = edge;
   digit_timestamp_ = frame_timestamp_ + static_cast<std::uint32_t>(from_frame);

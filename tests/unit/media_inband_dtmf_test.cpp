@@ -105,10 +105,11 @@ TEST(MediaInbandDtmf, AllSixteenDigitsWithTimestamps) {
     // True start: 800 samples of lead-in, then one digit every 200 ms.
     std::int64_t start = 800 + static_cast<std::int64_t>(i) * 1600;
     std::int64_t got = static_cast<std::int32_t>(e.rtp_timestamp - run.ts0);
-    EXPECT_NEAR(static_cast<double>(got), static_cast<double>(start), 120.0) << i;  // within 15 ms
+    // spandsp reports at the end of 102-sample blocks: within about half a block.
+    EXPECT_NEAR(static_cast<double>(got), static_cast<double>(start), 64.0) << i;
     auto start_time = run.t0 + std::chrono::microseconds(start * 125);
-    EXPECT_LE(std::chrono::abs(e.start - start_time), 15ms) << i;
-    EXPECT_NEAR(e.duration_ms, 100.0, 20.0) << i;
+    EXPECT_LE(std::chrono::abs(e.start - start_time), 8ms) << i;
+    EXPECT_NEAR(e.duration_ms, 100.0, 13.0) << i;
     EXPECT_EQ(e.source, DtmfSource::inband);
   }
 }
@@ -119,6 +120,21 @@ TEST(MediaInbandDtmf, LevelsFromMinus3ToMinus26Dbm0) {
     run(tones("159#", {level, 0.0, 100, 100}));
     EXPECT_EQ(run.out.digits(), "159#") << level << " dBm0";
   }
+}
+
+TEST(MediaInbandDtmf, TonesBelowTheThresholdAreIgnored) {
+  // spandsp's default threshold takes tones down to about -40 dBm0 each.
+  Detect weak;
+  weak(tones("159#", {-50.0, 0.0, 100, 100}));
+  EXPECT_EQ(weak.out.digits(), "");
+  // A stricter threshold (an option) refuses what the default would take.
+  Recorder out;
+  InbandDtmfDetector strict(out, {.threshold_dbm0 = -20});
+  auto audio = tones("159#", {-26.0, 0.0, 100, 100});
+  for (std::size_t i = 0; i + kFrame <= audio.size(); i += kFrame) {
+    strict.process(std::span(audio).subspan(i, kFrame), static_cast<std::uint32_t>(i), Clock::time_point{});
+  }
+  EXPECT_EQ(out.digits(), "");
 }
 
 TEST(MediaInbandDtmf, TwistWithinLimitsIsAccepted) {
@@ -142,10 +158,21 @@ TEST(MediaInbandDtmf, Q24MinimumTimingIsDetected) {
 }
 
 TEST(MediaInbandDtmf, FarTooShortTonesAreIgnored) {
-  Detect run;
-  run(tones("1234567890", {-10.0, 2.0, 10, 60}));
-  EXPECT_EQ(run.out.digits(), "");
-  EXPECT_EQ(run.out.begun, "");
+  for (unsigned ms : {10u, 20u}) {  // Q.24: half the 40 ms minimum or less must not count
+    Detect run;
+    run(tones("1234567890", {-10.0, 2.0, ms, 60}));
+    EXPECT_EQ(run.out.digits(), "") << ms << " ms";
+    EXPECT_EQ(run.out.begun, "") << ms << " ms";
+  }
+}
+
+TEST(MediaInbandDtmf, DurationsAreMeasured) {
+  for (unsigned ms : {40u, 60u, 200u, 1000u}) {
+    Detect run;
+    run(tones("8", {-10.0, 2.0, ms, 100}));
+    ASSERT_EQ(run.out.digits(), "8") << ms;
+    EXPECT_NEAR(run.out.events[0].duration_ms, ms, 13.0) << ms;
+  }
 }
 
 TEST(MediaInbandDtmf, DetectedInWhiteNoise) {
@@ -245,13 +272,13 @@ std::vector<std::int16_t> music_like(double seconds, std::uint32_t seed) {
 TEST(MediaInbandDtmf, SpeechDoesNotTalkOff) {
   Detect run;
   run(speech_like(60, 20240601));
-  EXPECT_LE(run.out.events.size(), 1u) << run.out.digits();
+  EXPECT_EQ(run.out.digits(), "");
 }
 
 TEST(MediaInbandDtmf, MusicDoesNotTalkOff) {
   Detect run;
   run(music_like(60, 20240602));
-  EXPECT_LE(run.out.events.size(), 1u) << run.out.digits();
+  EXPECT_EQ(run.out.digits(), "");
 }
 
 TEST(MediaInbandDtmf, DigitsOverSpeechAreStillFound) {
