@@ -23,6 +23,7 @@ let d;
 let browser;
 const pages = new Map(); // name → page, for screenshots on failure
 const world = {};
+const pageErrors = [];
 
 function shotPath(name) {
   return path.join(ARTIFACTS, `${name}.png`);
@@ -31,13 +32,18 @@ async function shot(page, name) {
   await page.screenshot({ path: shotPath(name), fullPage: true });
 }
 
+/** Uncaught script errors fail the run (checked by the last test). */
+function watchErrors(name, page) {
+  pages.set(name, page);
+  page.on("pageerror", (e) => pageErrors.push(`[${name}] ${e.message}`));
+}
+
 /** A fresh browser context (own cookies) for one person, logged in through the login page. */
 async function loginAs(name, jobNumber) {
   const context = await browser.newContext({ viewport: VIEWPORT, locale: "zh-CN", timezoneId: "Asia/Shanghai" });
   const page = await context.newPage();
   page.setDefaultTimeout(20000);
-  page.on("pageerror", (e) => console.error(`[${name}] page error:`, e.message));
-  pages.set(name, page);
+  watchErrors(name, page);
   await page.goto(`${d.base}/login`);
   await page.getByTestId("login-job").fill(jobNumber);
   await page.getByTestId("login-password").fill(PASSWORD);
@@ -311,7 +317,7 @@ test("citizen: look up the closed request by number and last 4 digits", async ()
   const context = await browser.newContext({ viewport: VIEWPORT, locale: "zh-CN" });
   const page = await context.newPage();
   page.setDefaultTimeout(20000);
-  pages.set("citizen", page);
+  watchErrors("citizen", page);
   await page.goto(`${d.base}/public/lookup`);
   await page.getByTestId("lookup-number").fill(world.number);
   await page.getByTestId("lookup-last4").fill("0000");
@@ -366,4 +372,8 @@ test("knowledge base: full-text search finds a Chinese substring", async () => {
   await page.getByTestId("kb-search").click();
   await page.getByTestId("kb-item").filter({ hasText: "社保卡补办流程" }).waitFor();
   await shot(page, "16-kb-search");
+});
+
+test("no uncaught script errors in any page", () => {
+  assert.deepEqual(pageErrors, []);
 });

@@ -57,7 +57,7 @@ const en: Record<keyof typeof zh, string> = {
   "home.noOverdue": "No overdue tickets",
 
   "alert.reminder": "Reminder: ticket {number} ({note}), due {due}",
-  "alert.escalation": "Escalation {level}: ticket {number}, {deadline} due {due}",
+  "alert.escalation": "Escalation {level}: ticket {number}, {deadline} {due}",
   "alertKind.reminder": "Reminder",
   "alertKind.escalation": "Escalation",
 

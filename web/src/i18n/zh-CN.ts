@@ -55,7 +55,7 @@ const zh = {
   "home.noOverdue": "没有超期工单",
 
   "alert.reminder": "催办：工单 {number}（{note}），时间 {due}",
-  "alert.escalation": "督办{level}：工单 {number} {deadline}期限 {due}",
+  "alert.escalation": "督办{level}：工单 {number}，{deadline} {due}",
   "alertKind.reminder": "催办",
   "alertKind.escalation": "督办",
 
