@@ -209,7 +209,9 @@ test("department portal: deadlines by escalation, sign with a live reminder, rep
   // A timed reminder (定时催办) set now reaches the open portal as a toast.
   const admin = await d.admin();
   await d.must(201, "POST", `/api/v1/tickets/${world.id}/reminders`, { due_at: Date.now() + 1000, note: "请尽快答复市民" }, admin);
-  await page.getByTestId("toast").filter({ hasText: world.number }).first().waitFor();
+  const reminderToast = page.getByTestId("toast").filter({ hasText: "请尽快答复市民" });
+  await reminderToast.waitFor();
+  assert.match(await reminderToast.textContent(), new RegExp(`催办.*${world.number}`));
   await shot(page, "05-portal-reminder-toast");
 
   await signed.getByTestId("action-reply").click();
