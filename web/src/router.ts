@@ -36,6 +36,11 @@ const routes: RouteRecordRaw[] = [
 export const router = createRouter({ history: createWebHistory(), routes });
 
 router.beforeEach(async (to) => {
+  if (to.name === "login") {
+    // Already logged in (a cookie from earlier): straight to the app.
+    const user = await ensureSession().catch(() => null);
+    return user ? (typeof to.query.next === "string" && to.query.next.startsWith("/") ? to.query.next : "/") : true;
+  }
   if (to.meta.public) return true;
   const user = await ensureSession();
   if (!user) return { name: "login", query: { next: to.fullPath } };

@@ -61,7 +61,8 @@ export async function request<T>(method: string, path: string, body?: unknown, q
   if (!res.ok) {
     const err = (data as { error?: { code?: string; message?: string } } | null)?.error;
     const e = new ApiError(res.status, err?.code ?? "http_" + res.status, err?.message ?? res.statusText);
-    if (res.status === 401 && !path.endsWith("/auth/login") && onUnauthenticated) onUnauthenticated();
+    // The login itself and the session probe at start-up handle their 401 themselves.
+    if (res.status === 401 && !/\/auth\/(login|me)$/.test(path) && onUnauthenticated) onUnauthenticated();
     throw e;
   }
   return data as T;

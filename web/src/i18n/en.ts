@@ -3,6 +3,7 @@ import type zh from "./zh-CN";
 
 const en: Record<keyof typeof zh, string> = {
   "app.title": "12345 Government Service Hotline",
+  "app.brand": "Service Hotline",
   "app.language": "Language",
 
   "nav.login": "Log in",

@@ -1,6 +1,7 @@
 // 简体中文 — the default language. Every key here must also be in en.ts.
 const zh = {
   "app.title": "12345 政务服务便民热线",
+  "app.brand": "政务服务便民热线",
   "app.language": "语言",
 
   "nav.login": "登录",
