@@ -75,7 +75,8 @@ before(async () => {
   // Escalation at 1 % of the time to a deadline: a ticket whose sign
   // deadline is 10 minutes away turns yellow after 6 s; the loop's ticket
   // (deadline ≥ 24 h away) stays uncoloured for the test's few minutes.
-  d = await new Daemon({ tickets: { scheduler_interval_seconds: 1, escalation_yellow_percent: 1 } }).start();
+  d = new Daemon({ tickets: { scheduler_interval_seconds: 1, escalation_yellow_percent: 1 } });
+  await d.start();
   const admin = await d.admin();
   const water = await d.must(201, "POST", "/api/v1/departments", { code: "water", name: "市水务局" }, admin);
   const housing = await d.must(201, "POST", "/api/v1/departments", { code: "housing", name: "市住建局" }, admin);
