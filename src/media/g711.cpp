@@ -109,4 +109,28 @@ void alaw_to_ulaw(std::span<const std::uint8_t> in, std::span<std::uint8_t> out)
   for (std::size_t i = 0; i < in.size(); ++i) out[i] = detail::kAlawToUlaw[in[i]];
 }
 
+bool decode(int payload_type, std::span<const std::uint8_t> in, std::span<std::int16_t> out) {
+  if (payload_type == kPayloadPcmu) return decode_ulaw(in, out), true;
+  if (payload_type == kPayloadPcma) return decode_alaw(in, out), true;
+  return false;
+}
+
+bool encode(int payload_type, std::span<const std::int16_t> in, std::span<std::uint8_t> out) {
+  if (payload_type == kPayloadPcmu) return encode_ulaw(in, out), true;
+  if (payload_type == kPayloadPcma) return encode_alaw(in, out), true;
+  return false;
+}
+
+bool transcode(int from_payload_type, int to_payload_type, std::span<std::uint8_t> payload) {
+  auto g711 = [](int pt) { return pt == kPayloadPcmu || pt == kPayloadPcma; };
+  if (!g711(from_payload_type) || !g711(to_payload_type)) return false;
+  if (from_payload_type == to_payload_type) return true;
+  if (from_payload_type == kPayloadPcmu) {
+    ulaw_to_alaw(payload);
+  } else {
+    alaw_to_ulaw(payload);
+  }
+  return true;
+}
+
 }  // namespace hotline::media::g711

@@ -41,6 +41,16 @@ void alaw_to_ulaw(std::span<const std::uint8_t> in, std::span<std::uint8_t> out)
 inline void ulaw_to_alaw(std::span<std::uint8_t> payload) { ulaw_to_alaw(payload, payload); }
 inline void alaw_to_ulaw(std::span<std::uint8_t> payload) { alaw_to_ulaw(payload, payload); }
 
+// By RTP payload type (RFC 3551: 0 PCMU, 8 PCMA), as the leg's LegCodec
+// says. False, and nothing written, for any other payload type.
+constexpr int kPayloadPcmu = 0;
+constexpr int kPayloadPcma = 8;
+bool decode(int payload_type, std::span<const std::uint8_t> in, std::span<std::int16_t> out);
+bool encode(int payload_type, std::span<const std::int16_t> in, std::span<std::uint8_t> out);
+// Rewrites a payload from one law to the other in place (nothing to do
+// when both are the same). False when either type is not G.711.
+bool transcode(int from_payload_type, int to_payload_type, std::span<std::uint8_t> payload);
+
 // Codes of silence (linear 0), for filling gaps in an encoded stream.
 constexpr std::uint8_t kUlawSilence = 0xFF;
 constexpr std::uint8_t kAlawSilence = 0xD5;

@@ -134,3 +134,22 @@ TEST(G711, BufferTranscodingInPlace) {
     }
   }
 }
+
+TEST(G711, ByPayloadType) {
+  std::vector<std::uint8_t> payload = {0xFF, 0x00, 0x80, 0x7F};
+  std::vector<std::int16_t> pcm(4);
+  ASSERT_TRUE(g711::decode(g711::kPayloadPcmu, payload, pcm));
+  EXPECT_EQ(pcm, (std::vector<std::int16_t>{0, -32124, 32124, 0}));
+  ASSERT_TRUE(g711::transcode(g711::kPayloadPcmu, g711::kPayloadPcma, payload));
+  EXPECT_EQ(payload[0], 0xD5);  // µ-law silence is A-law silence
+  ASSERT_TRUE(g711::decode(g711::kPayloadPcma, payload, pcm));
+  EXPECT_EQ(pcm[1], -32256);    // µ-law -32124 becomes the nearest A-law code
+  std::vector<std::uint8_t> out(4);
+  ASSERT_TRUE(g711::encode(g711::kPayloadPcma, pcm, out));
+  EXPECT_EQ(out, payload);
+  EXPECT_TRUE(g711::transcode(8, 8, payload));
+  EXPECT_EQ(out, payload);
+  EXPECT_FALSE(g711::decode(9, payload, pcm));  // G.722
+  EXPECT_FALSE(g711::encode(18, pcm, out));
+  EXPECT_FALSE(g711::transcode(0, 101, payload));
+}
