@@ -13,6 +13,60 @@ HttpResponse HttpResponse::error(int status, std::string_view code, std::string_
   return json(status, {{"error", {{"code", code}, {"message", message}}}});
 }
 
+ByteRange parse_range(std::string_view header, std::uint64_t size) {
+  ByteRange r;
+  constexpr std::string_view unit = "bytes=";
+  auto trim = [](std::string_view v) {
+    while (!v.empty() && (v.front() == ' ' || v.front() == '\t')) v.remove_prefix(1);
+    while (!v.empty() && (v.back() == ' ' || v.back() == '\t')) v.remove_suffix(1);
+    return v;
+  };
+  header = trim(header);
+  if (header.size() <= unit.size() || header.substr(0, unit.size()) != unit) return r;
+  auto spec = trim(header.substr(unit.size()));
+  if (spec.find(',') != std::string_view::npos) return r;
+  auto dash = spec.find('-');
+  if (dash == std::string_view::npos) return r;
+  auto number = [](std::string_view v, std::uint64_t& out) {
+    if (v.empty() || v.size() > 19) return false;
+    out = 0;
+    for (char c : v) {
+      if (c < '0' || c > '9') return false;
+      out = out * 10 + static_cast<std::uint64_t>(c - '0');
+    }
+    return true;
+  };
+  auto first_text = trim(spec.substr(0, dash));
+  auto last_text = trim(spec.substr(dash + 1));
+  std::uint64_t first = 0, last = 0;
+  if (first_text.empty()) {  // suffix: the last N bytes
+    if (!number(last_text, last)) return r;
+    if (last == 0 || size == 0) {
+      r.kind = ByteRange::unsatisfiable;
+      return r;
+    }
+    r.kind = ByteRange::satisfiable;
+    r.first = last >= size ? 0 : size - last;
+    r.last = size - 1;
+    return r;
+  }
+  if (!number(first_text, first)) return r;
+  if (last_text.empty()) {
+    last = size ? size - 1 : 0;
+  } else {
+    if (!number(last_text, last)) return r;
+    if (last < first) return r;  // invalid: ignored
+  }
+  if (first >= size) {
+    r.kind = ByteRange::unsatisfiable;
+    return r;
+  }
+  r.kind = ByteRange::satisfiable;
+  r.first = first;
+  r.last = std::min(last, size - 1);
+  return r;
+}
+
 std::optional<std::string> percent_decode(std::string_view text) {
   std::string out;
   out.reserve(text.size());

@@ -1,5 +1,8 @@
 #include "hotline/api/server.hpp"
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <spdlog/spdlog.h>
 
 #include <boost/asio/co_spawn.hpp>
@@ -42,6 +45,7 @@ HttpRequest to_request(const http::request<http::string_body>& req, const std::s
   out.authorization = std::string(req[http::field::authorization]);
   out.cookie = std::string(req[http::field::cookie]);
   out.user_agent = std::string(req[http::field::user_agent]).substr(0, 256);
+  out.range = std::string(req[http::field::range]).substr(0, 256);
   out.remote_ip = remote_ip;
   return out;
 }
@@ -137,6 +141,52 @@ struct Server::Impl {
     co_await serve(std::move(stream), std::move(remote_ip));
   }
 
+  // A byte range of a file (recordings' audio): the header, then the bytes
+  // in 64 KiB reads, each written before the next is read, so an io thread
+  // never spends long on the disk and a slow client holds no more than one
+  // chunk in memory.
+  template <class Stream, class SetCommon>
+  awaitable<void> write_file_range(Stream& stream, const HttpResponse& r, unsigned version, bool keep_alive,
+                                   bool head_only, SetCommon& set_common) {
+    beast::error_code ec;
+    int fd = ::open(r.file_path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+      co_await write_response(stream, HttpResponse::error(404, "not_found", "file not found"), version, keep_alive,
+                              head_only);
+      co_return;
+    }
+    struct Closer {
+      int fd;
+      ~Closer() { ::close(fd); }
+    } closer{fd};
+    http::response<http::empty_body> head{static_cast<http::status>(r.status), version};
+    set_common(head);
+    head.content_length(static_cast<std::uint64_t>(r.file_length));
+    http::response_serializer<http::empty_body> serializer(head);
+    co_await http::async_write_header(stream, serializer, asio::redirect_error(use_awaitable, ec));
+    if (ec || head_only) co_return;
+    std::vector<char> chunk(64 * 1024);
+    auto offset = static_cast<off_t>(r.file_offset);
+    auto left = static_cast<std::uint64_t>(r.file_length);
+    while (left > 0) {
+      auto want = static_cast<std::size_t>(std::min<std::uint64_t>(left, chunk.size()));
+      ssize_t n = ::pread(fd, chunk.data(), want, offset);
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) {
+        // The file shrank under us (purged): the client sees a short body and
+        // the connection closes, as HTTP requires.
+        beast::get_lowest_layer(stream).socket().shutdown(tcp::socket::shutdown_both, ec);
+        co_return;
+      }
+      beast::get_lowest_layer(stream).expires_after(std::chrono::seconds(config.request_timeout_seconds));
+      co_await asio::async_write(stream, asio::buffer(chunk.data(), static_cast<std::size_t>(n)),
+                                 asio::redirect_error(use_awaitable, ec));
+      if (ec) co_return;
+      offset += n;
+      left -= static_cast<std::uint64_t>(n);
+    }
+  }
+
   template <class Stream>
   awaitable<void> write_response(Stream& stream, const HttpResponse& r, unsigned version, bool keep_alive,
                                  bool head_only) {
@@ -148,6 +198,10 @@ struct Server::Impl {
       for (const auto& [k, v] : r.headers) res.insert(k, v);
       res.keep_alive(keep_alive);
     };
+    if (!r.file_path.empty() && r.file_length >= 0) {
+      co_await write_file_range(stream, r, version, keep_alive, head_only, set_common);
+      co_return;
+    }
     if (!r.file_path.empty()) {
       http::file_body::value_type file;
       file.open(r.file_path.c_str(), beast::file_mode::scan, ec);

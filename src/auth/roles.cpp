@@ -71,6 +71,10 @@ std::string_view to_string(Permission permission) {
       return "kb.manage";
     case Permission::call_records_read:
       return "call_records.read";
+    case Permission::recordings_read:
+      return "recordings.read";
+    case Permission::prompts_manage:
+      return "prompts.manage";
   }
   return "unknown";
 }
@@ -112,7 +116,10 @@ bool role_has(Role role, Permission permission) {
     case Permission::tickets_remind:
       return role != Role::auditor;
     case Permission::call_records_read:
+    case Permission::recordings_read:
       return role == Role::admin || role == Role::supervisor || role == Role::auditor;
+    case Permission::prompts_manage:
+      return role == Role::admin;
   }
   return false;
 }

@@ -344,6 +344,16 @@ void check_references(const Config& c, std::vector<std::string>& problems) {
 ConfigError::ConfigError(std::vector<std::string> problems)
     : std::runtime_error(join_problems(problems)), problems_(std::move(problems)) {}
 
+std::filesystem::path Config::recordings_path() const {
+  std::filesystem::path p = recordings.directory;
+  return p.is_absolute() ? p : data_dir / p;
+}
+
+std::filesystem::path Config::prompts_path() const {
+  std::filesystem::path p = prompts.directory;
+  return p.is_absolute() ? p : data_dir / p;
+}
+
 std::filesystem::path Config::log_path() const {
   std::filesystem::path p = log.file;
   return p.is_absolute() ? p : data_dir / p;
@@ -470,6 +480,26 @@ Config parse_config(const std::string& text, const std::string& source_name) {
       s.integer("busy_timeout_ms", c.store.busy_timeout_ms, 0, 600000);
     });
     r.object("tickets", [&](ObjectReader& t) { read_tickets(t, c.tickets); });
+    r.object("recordings", [&](ObjectReader& m) {
+      m.boolean("enabled", c.recordings.enabled);
+      m.string("directory", c.recordings.directory);
+      if (c.recordings.directory.empty()) m.bad("directory", "must not be empty");
+      m.integer("retention_days", c.recordings.retention_days, 0, 36500);
+      m.integer("header_update_seconds", c.recordings.header_update_seconds, 1, 300);
+      m.integer("disk_alarm_free_mb", c.recordings.disk_alarm_free_mb, 0, 100 * 1024 * 1024);
+    });
+    r.object("prompts", [&](ObjectReader& p) {
+      p.string("directory", c.prompts.directory);
+      if (c.prompts.directory.empty()) p.bad("directory", "must not be empty");
+      p.string("voice", c.prompts.voice);
+      bool voice_ok = !c.prompts.voice.empty() && c.prompts.voice.size() <= 40;
+      for (char ch : c.prompts.voice) {
+        if (!((ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') || ch == '-' || ch == '_' || ch == '+'))
+          voice_ok = false;
+      }
+      if (!voice_ok) p.bad("voice", "expected an espeak-ng voice name such as \"cmn\" or \"en\"");
+      p.integer("tts_rate", c.prompts.tts_rate, 80, 450);
+    });
     r.object("log", [&](ObjectReader& l) {
       l.one_of("level", c.log.level, {"trace", "debug", "info", "warn", "error", "critical", "off"});
       l.string("file", c.log.file);

@@ -28,9 +28,13 @@
 #include "hotline/core/error.hpp"
 #include "hotline/core/version.hpp"
 #include "hotline/media/engine.hpp"
+#include "hotline/media/prompts.hpp"
+#include "hotline/media/recording_writer.hpp"
+#include "hotline/media/tts_engine.hpp"
 #include "hotline/pbx/calls.hpp"
 #include "hotline/pbx/cdr.hpp"
 #include "hotline/pbx/sip_accounts.hpp"
+#include "hotline/recordings/recordings.hpp"
 #include "hotline/sip/endpoint.hpp"
 #include "hotline/sip/transport.hpp"
 #include "hotline/store/backup.hpp"
@@ -161,8 +165,18 @@ int run_daemon(const Config& config) {
                                       ticket_services.yellow_fraction,
                                       [&hub](const std::vector<tickets::Alert>& alerts) { api::push_alerts(hub, alerts); });
   ticket_services.scheduler = &ticket_scheduler;
+  // Recordings: the writer thread (handed to the media side), the start-up
+  // scan that repairs and indexes what a crash left, the daily purge.
+  recordings::Service recordings(config, store, metrics, ticket_services.key);
+  recordings.start();
+  // TTS (espeak-ng on its own thread) and the prompts an admin recorded.
+  media::TtsEngine tts(config.tts_cache_path(), metrics);
+  tts.start();
+  media::PromptLibrary prompts(config.prompts_path(), tts);
   api::ApiContext context{config, store, metrics, sessions, cpu, hub, now_ms()};
   context.tickets = &ticket_services;
+  context.recordings = &recordings;
+  context.prompts = &prompts;
   api::Api api(context);
   metrics.gauge_fn("hotline_sessions_cached", "Login sessions held in memory.",
                    [&sessions] { return static_cast<double>(sessions.size()); });
@@ -275,6 +289,10 @@ int run_daemon(const Config& config) {
 
   ticket_scheduler.stop();
   media_engine.stop();
+  // After the media threads: no frame is queued any more; open recordings
+  // are closed, checksummed and indexed before the store stops.
+  recordings.stop();
+  tts.stop();
   cpu.stop();
   store.stop();
   spdlog::info("event=daemon.stopped");

@@ -117,6 +117,14 @@ void seed(Database& db, int version) {
             now, now)
           .run();
       break;
+    case 10:
+      db.query(
+            "INSERT INTO recordings (call_uuid, legs, agent, caller_phone_hash, started_at, duration_ms, size_bytes, "
+            "sha256, path, state, ticket_id, indexed_at) VALUES ('c1', '[\"x@y\"]', '8001', x'02', ?, 1000, 32044, "
+            "'ab', '2026/11/28/c1.wav', 'complete', 1, ?)",
+            now, now)
+          .run();
+      break;
     default:
       FAIL() << "no seed rows for schema version " << version << ": add them so the upgrade test covers it";
   }

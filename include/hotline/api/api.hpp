@@ -20,6 +20,12 @@
 namespace hotline::tickets {
 struct Services;
 }
+namespace hotline::recordings {
+class Service;
+}
+namespace hotline::media {
+class PromptLibrary;
+}
 
 namespace hotline::api {
 
@@ -37,6 +43,8 @@ struct ApiContext {
   std::int64_t started_at_ms = 0;
   std::atomic<bool> draining{false};
   tickets::Services* tickets = nullptr;  // work orders; the ticket routes answer 503 without it
+  recordings::Service* recordings = nullptr;  // call recordings; their routes answer 503 without it
+  media::PromptLibrary* prompts = nullptr;    // recorded prompts; their routes answer 503 without it
 };
 
 inline constexpr const char* kSessionCookie = "hotline_session";
@@ -79,5 +87,7 @@ void add_ticket_routes(Router& router, Api& api);
 void add_department_routes(Router& router, Api& api);
 void add_kb_routes(Router& router, Api& api);
 void add_public_routes(Router& router, Api& api);
+// Call recordings (search, metadata, audio with Range) and prompts (routes_recordings.cpp).
+void add_recording_routes(Router& router, Api& api);
 
 }  // namespace hotline::api

@@ -40,6 +40,10 @@ enum class Permission {
   kb_read,
   kb_manage,
   call_records_read,
+  // Media (issue 4): listen to and download call recordings (every playback
+  // and download is audited); upload the prompts that replace TTS.
+  recordings_read,
+  prompts_manage,
 };
 
 std::string_view to_string(Permission permission);

@@ -145,6 +145,22 @@ struct TicketsConfig {
   std::string letter_issuer = "12345政务服务便民热线";
 };
 
+// Call recordings (issue 4, F2). Keys: docs/configuration.md "recordings".
+struct RecordingsConfig {
+  bool enabled = true;                     // record every call
+  std::string directory = "recordings";    // relative to data_dir unless absolute
+  unsigned retention_days = 365;           // then the daily purge deletes them; 0: keep for ever
+  unsigned header_update_seconds = 5;      // WAV sizes rewritten this often while a call records
+  unsigned disk_alarm_free_mb = 2048;      // below this much free space: an error in the log, the gauge
+};
+
+// Prompts recorded by an admin, and the TTS that speaks the others.
+struct PromptsConfig {
+  std::string directory = "prompts";  // relative to data_dir unless absolute: <key>.wav
+  std::string voice = "cmn";          // espeak-ng voice of the TTS fallback
+  unsigned tts_rate = 160;            // words per minute, 80 .. 450
+};
+
 struct Config {
   std::filesystem::path data_dir = "var";
   SipConfig sip;
@@ -161,8 +177,13 @@ struct Config {
   StoreConfig store;
   LogConfig log;
   TicketsConfig tickets;
+  RecordingsConfig recordings;
+  PromptsConfig prompts;
 
   std::filesystem::path database_path() const { return data_dir / "hotline.db"; }
+  std::filesystem::path recordings_path() const;
+  std::filesystem::path prompts_path() const;
+  std::filesystem::path tts_cache_path() const { return data_dir / "tts-cache"; }
   std::filesystem::path log_path() const;
 };
 
