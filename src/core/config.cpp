@@ -257,7 +257,7 @@ void read_tickets(ObjectReader& t, TicketsConfig& c) {
 }
 
 bool known_target(const std::string& to) {
-  if (to == "echo" || to == "extension") return true;
+  if (to == "echo" || to == "keypad-test" || to == "extension") return true;
   for (const char* prefix : {"extension:", "trunk:", "ivr:", "queue:", "conference:", "reject:"}) {
     std::string_view p(prefix);
     if (to.size() > p.size() && to.compare(0, p.size(), p) == 0) return true;
@@ -273,7 +273,7 @@ void read_rule(ObjectReader& r, DialRule& rule) {
   if (auto why = dial_pattern_problem(rule.match)) r.bad("match", *why);
   if (!known_target(rule.to)) {
     r.bad("to",
-          "expected echo, extension, extension:NUM, trunk:NAME, ivr:FLOW, queue:NAME, conference:ROOM or "
+          "expected echo, keypad-test, extension, extension:NUM, trunk:NAME, ivr:FLOW, queue:NAME, conference:ROOM or "
           "reject:CODE, got \"" +
               rule.to + "\"");
   }
@@ -499,6 +499,7 @@ Config parse_config(const std::string& text, const std::string& source_name) {
       }
       if (!voice_ok) p.bad("voice", "expected an espeak-ng voice name such as \"cmn\" or \"en\"");
       p.integer("tts_rate", c.prompts.tts_rate, 80, 450);
+      p.string("hold_music", c.prompts.hold_music);
     });
     r.object("log", [&](ObjectReader& l) {
       l.one_of("level", c.log.level, {"trace", "debug", "info", "warn", "error", "critical", "off"});

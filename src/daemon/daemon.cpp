@@ -28,6 +28,7 @@
 #include "hotline/core/error.hpp"
 #include "hotline/core/version.hpp"
 #include "hotline/media/engine.hpp"
+#include "hotline/media/audio_files.hpp"
 #include "hotline/media/prompts.hpp"
 #include "hotline/media/recording_writer.hpp"
 #include "hotline/media/tts_engine.hpp"
@@ -173,6 +174,9 @@ int run_daemon(const Config& config) {
   media::TtsEngine tts(config.tts_cache_path(), metrics);
   tts.start();
   media::PromptLibrary prompts(config.prompts_path(), tts);
+  // Prompts, music on hold: WAV files decoded once, off the io and media threads.
+  media::AudioFiles audio_files(metrics);
+  audio_files.start();
   api::ApiContext context{config, store, metrics, sessions, cpu, hub, now_ms()};
   context.tickets = &ticket_services;
   context.recordings = &recordings;
@@ -225,6 +229,12 @@ int run_daemon(const Config& config) {
     });
   };
   pbx::CallManager calls(config, sip_transport->strand(), transactions, registrar, media_engine, metrics, write_record);
+  pbx::MediaServices media_services;
+  media_services.audio = &audio_files;
+  media_services.prompts = &prompts;
+  media_services.recorder = config.recordings.enabled ? recordings.writer() : nullptr;
+  if (!config.prompts.hold_music.empty()) media_services.hold_music = config.prompts_path() / config.prompts.hold_music;
+  calls.use_media_services(std::move(media_services));
   sip_endpoint.set_call_handler(calls);
   every(io, std::chrono::seconds(30),
         [&] { asio::post(sip_transport->strand(), [&registrar] { registrar.sweep(now_ms()); }); });
@@ -289,6 +299,7 @@ int run_daemon(const Config& config) {
 
   ticket_scheduler.stop();
   media_engine.stop();
+  audio_files.stop();  // its answers go to the SIP strand, which io still holds
   // After the media threads: no frame is queued any more; open recordings
   // are closed, checksummed and indexed before the store stops.
   recordings.stop();

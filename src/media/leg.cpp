@@ -8,6 +8,7 @@
 #include <boost/asio/ip/address.hpp>
 #include <random>
 
+#include "g711.hpp"
 #include "rtcp.hpp"
 
 namespace hotline::media {
@@ -24,13 +25,15 @@ std::uint32_t random32() {
   return static_cast<std::uint32_t>(engine());
 }
 
+bool is_g711(int type) { return type == kPcmu || type == kPcma; }
+
 // Payload type of the destination leg for a source packet, or nullopt when
-// it cannot go there: audio only between the same G.711 law (transcoding
-// is not ours), telephone-event only where both sides negotiated it.
+// it cannot go there: audio between G.711 legs (µ-law and A-law are
+// transcoded on the way, see send_media), telephone-event only where both
+// sides negotiated it.
 std::optional<std::uint8_t> map_payload_type(const LegCodec& from, const LegCodec& to, std::uint8_t type) {
   if (type == from.payload_type) {
-    const bool known_law = type == kPcmu || type == kPcma;
-    if (!known_law || to.payload_type != type) return std::nullopt;
+    if (!is_g711(type) || !is_g711(to.payload_type)) return std::nullopt;
     return static_cast<std::uint8_t>(to.payload_type);
   }
   if (from.telephone_event_type >= 0 && type == from.telephone_event_type && to.telephone_event_type >= 0) {
@@ -57,7 +60,7 @@ void mark_expedited_forwarding(asio::ip::udp::socket& socket, bool v6) {
 }  // namespace
 
 Leg::Leg(LegId id, asio::io_context& io, std::shared_ptr<PortPool> pool, const asio::ip::address& address,
-         RelayCounters& counters, std::string cname, std::chrono::milliseconds rtcp_interval)
+         RelayCounters& counters, FrameClock& clock, std::string cname, std::chrono::milliseconds rtcp_interval)
     : id_(id),
       pool_(std::move(pool)),
       counters_(counters),
@@ -66,7 +69,9 @@ Leg::Leg(LegId id, asio::io_context& io, std::shared_ptr<PortPool> pool, const a
       rtp_socket_(io),
       rtcp_socket_(io),
       rtcp_timer_(io),
-      output_(random32(), static_cast<std::uint16_t>(random32()), random32()) {
+      output_(random32(), static_cast<std::uint16_t>(random32()), random32()),
+      clock_(clock),
+      generated_ssrc_(random32()) {
   const udp protocol = address.is_v6() ? udp::v6() : udp::v4();
   port_ = pool_->acquire([&](std::uint16_t port) {
     boost::system::error_code ec;
@@ -134,7 +139,9 @@ void Leg::schedule_rtcp(std::shared_ptr<Leg> self) {
 }
 
 void Leg::set_remote(const std::string& address, std::uint16_t port, LegCodec codec) {
+  const bool events_changed = codec.telephone_event_type != codec_.telephone_event_type;
   codec_ = codec;
+  if (events_changed && on_digit_) watch_digits(std::move(on_digit_));  // RFC 4733 or tones, as now negotiated
   boost::system::error_code ec;
   const auto ip = asio::ip::make_address(address, ec);
   // 0.0.0.0 is the old way of saying hold (RFC 3264 8.4): nowhere to send.
@@ -194,13 +201,47 @@ void Leg::on_rtp(std::size_t size) {
     counters_.lost += lost - lost_reported_;
     lost_reported_ = lost;
   }
+  if (needs_decoding()) decode_payload(*header, now);
   if (!we_receive() || !target_) return;
   target_->send_media(*this, *header, std::span(rtp_buffer_.data(), size), now);
 }
 
+void Leg::decode_payload(const RtpHeader& header, Clock::time_point now) {
+  const std::span<const std::uint8_t> payload(rtp_buffer_.data() + header.header_size, header.payload_size);
+  if (digit_receiver_) {
+    if (header.payload_type == codec_.telephone_event_type) {
+      digit_receiver_->on_packet(header.ssrc, header.sequence, header.timestamp, header.marker, payload, now);
+      return;
+    }
+    digit_receiver_->poll(now);  // a digit whose end packets were all lost ends here
+  }
+  if (header.payload_type != codec_.payload_type || !is_g711(header.payload_type) || !we_receive()) return;
+  const std::span<std::int16_t> samples(pcm_.data(), std::min(payload.size(), pcm_.size()));
+  if (header.payload_type == kPcmu) {
+    g711::decode_ulaw(payload.first(samples.size()), samples);
+  } else {
+    g711::decode_alaw(payload.first(samples.size()), samples);
+  }
+  if (tone_detector_) tone_detector_->process(samples, header.timestamp, now);
+  if (audio_tap_) audio_tap_(samples, header.ssrc, header.timestamp);
+  if (recording_) recording_->said(samples, header.ssrc, header.timestamp);
+}
+
+void Leg::record_heard(std::span<const std::uint8_t> payload, std::uint8_t payload_type, std::uint32_t timestamp) {
+  if (!is_g711(payload_type)) return;  // digits we key are not audio
+  std::array<std::int16_t, 2048> samples;
+  const auto count = std::min(payload.size(), samples.size());
+  if (payload_type == kPcmu) {
+    g711::decode_ulaw(payload.first(count), std::span(samples.data(), count));
+  } else {
+    g711::decode_alaw(payload.first(count), std::span(samples.data(), count));
+  }
+  recording_->heard(std::span<const std::int16_t>(samples.data(), count), output_.ssrc(), timestamp);
+}
+
 void Leg::send_media(const Leg& source, const RtpHeader& header, std::span<std::uint8_t> packet,
                      Clock::time_point now) {
-  if (closed_ || !we_send()) return;
+  if (closed_ || !we_send() || generating()) return;  // a prompt or digits go to the peer instead
   const udp::endpoint* destination = rtp_destination();
   if (!destination) return;
   const auto type = map_payload_type(source.codec_, codec_, header.payload_type);
@@ -208,8 +249,17 @@ void Leg::send_media(const Leg& source, const RtpHeader& header, std::span<std::
     ++counters_.dropped;
     return;
   }
+  if (header.payload_type != *type && is_g711(*type)) {
+    auto payload = packet.subspan(header.header_size, header.payload_size);
+    if (*type == kPcma) {
+      g711::ulaw_to_alaw(payload);
+    } else {
+      g711::alaw_to_ulaw(payload);
+    }
+  }
   const auto out = output_.next(source.id_, header.ssrc, header.marker, header.sequence, header.timestamp, now);
   rewrite_rtp(packet, out.marker, *type, out.sequence, out.timestamp, output_.ssrc());
+  if (recording_) record_heard(packet.subspan(header.header_size, header.payload_size), *type, out.timestamp);
   boost::system::error_code ec;
   rtp_socket_.send_to(asio::buffer(packet.data(), packet.size()), *destination, 0, ec);
   if (ec) {
@@ -220,6 +270,135 @@ void Leg::send_media(const Leg& source, const RtpHeader& header, std::span<std::
   ++counts_.packets_sent;
   counts_.bytes_sent += packet.size();
   octets_sent_ += header.payload_size;
+}
+
+// ---- audio we make ----
+
+void Leg::play(std::vector<AudioPtr> clips, PlayOptions options, PlayDone done) {
+  end_play(PlayEnd::stopped, 0);
+  if (closed_) {
+    if (done) done(PlayEnd::stopped, 0);
+    return;
+  }
+  player_ = std::make_unique<Player>(std::move(clips), options.loop);
+  ++counters_.players;
+  play_options_ = options;
+  play_done_ = std::move(done);
+  output_.resync();  // the prompt's timestamps start where the wall clock is
+  update_beat();
+}
+
+void Leg::end_play(PlayEnd end, char digit) {
+  if (!player_) return;
+  player_.reset();
+  --counters_.players;
+  auto done = std::move(play_done_);
+  play_done_ = nullptr;
+  output_.resync();  // the partner's stream continues from now, not from where it stopped
+  update_beat();
+  if (done) done(end, digit);
+}
+
+void Leg::update_beat() {
+  if (generating() && !closed_) {
+    if (!beat_) beat_ = clock_.subscribe([this](Clock::time_point now) { on_beat(now); });
+  } else {
+    beat_.reset();
+  }
+}
+
+void Leg::on_beat(Clock::time_point now) {
+  generated_timestamp_ += Player::kFrameSamples;
+  if (digit_sender_ && digit_sender_->busy()) {
+    while (auto report = digit_sender_->poll(generated_timestamp_)) {
+      send_generated(report->marker, static_cast<std::uint8_t>(codec_.telephone_event_type), report->timestamp,
+                     report->payload, now);
+    }
+  } else if (tone_sender_ && tone_sender_->busy()) {
+    std::array<std::int16_t, Player::kFrameSamples> frame{};
+    tone_sender_->fill(frame);
+    send_frame(frame, now);
+  } else if (player_) {
+    std::array<std::int16_t, Player::kFrameSamples> frame{};
+    if (player_->next(frame)) {
+      send_frame(frame, now);
+    } else {
+      end_play(PlayEnd::finished, 0);
+      return;  // end_play updated the beat
+    }
+  }
+  if (!generating()) update_beat();
+}
+
+void Leg::send_frame(std::span<const std::int16_t, Player::kFrameSamples> samples, Clock::time_point now) {
+  if (!is_g711(codec_.payload_type)) return;
+  std::array<std::uint8_t, Player::kFrameSamples> payload{};
+  if (codec_.payload_type == kPcmu) {
+    g711::encode_ulaw(samples, payload);
+  } else {
+    g711::encode_alaw(samples, payload);
+  }
+  send_generated(false, static_cast<std::uint8_t>(codec_.payload_type), generated_timestamp_, payload, now);
+}
+
+void Leg::send_generated(bool marker, std::uint8_t payload_type, std::uint32_t timestamp,
+                         std::span<const std::uint8_t> payload, Clock::time_point now) {
+  if (closed_ || !we_send()) return;
+  const udp::endpoint* destination = rtp_destination();
+  if (!destination || payload.size() + kRtpHeaderSize > generated_packet_.size()) return;
+  auto& packet = generated_packet_;
+  packet[0] = 0x80;  // version 2, no padding, extension or CSRCs
+  std::copy(payload.begin(), payload.end(), packet.begin() + kRtpHeaderSize);
+  const auto out = output_.next(0, generated_ssrc_, marker, ++generated_sequence_, timestamp, now);
+  const std::span<std::uint8_t> bytes(packet.data(), kRtpHeaderSize + payload.size());
+  rewrite_rtp(bytes, out.marker, payload_type, out.sequence, out.timestamp, output_.ssrc());
+  if (recording_) record_heard(payload, payload_type, out.timestamp);
+  boost::system::error_code ec;
+  rtp_socket_.send_to(asio::buffer(bytes.data(), bytes.size()), *destination, 0, ec);
+  if (ec) return;
+  ++counters_.played;
+  ++counts_.packets_sent;
+  counts_.bytes_sent += bytes.size();
+  octets_sent_ += payload.size();
+}
+
+// ---- digits ----
+
+void Leg::watch_digits(DigitHandler on_digit) {
+  on_digit_ = std::move(on_digit);
+  digit_receiver_.reset();
+  tone_detector_.reset();
+  if (!on_digit_) return;
+  if (codec_.telephone_event_type >= 0) {
+    digit_receiver_ = std::make_unique<TelephoneEventReceiver>(*this);
+  } else {
+    tone_detector_ = std::make_unique<InbandDtmfDetector>(*this);
+  }
+}
+
+void Leg::digit_from_signalling(const DtmfEvent& event) {
+  on_dtmf_begin(event.digit, event.source);
+  on_dtmf(event);
+}
+
+void Leg::on_dtmf_begin(char digit, DtmfSource) {
+  if (player_ && play_options_.barge_in) end_play(PlayEnd::interrupted, digit);
+}
+
+void Leg::on_dtmf(const DtmfEvent& event) {
+  ++counters_.digits;
+  if (on_digit_) on_digit_(event);
+}
+
+void Leg::send_digits(const std::string& digits) {
+  if (codec_.telephone_event_type >= 0) {
+    if (!digit_sender_) digit_sender_ = std::make_unique<TelephoneEventSender>();
+    if (!digit_sender_->send(digits)) spdlog::warn("event=media.send_digits_refused port={}", port_);
+  } else {
+    if (!tone_sender_) tone_sender_ = std::make_unique<InbandDtmfGenerator>();
+    if (!tone_sender_->send(digits)) spdlog::warn("event=media.send_digits_refused port={}", port_);
+  }
+  update_beat();
 }
 
 void Leg::on_rtcp(std::size_t size) {
@@ -294,6 +473,11 @@ LegStats Leg::close() {
     rtcp_socket_.close(ignored);
     rtcp_timer_.cancel();
     target_ = nullptr;
+    end_play(PlayEnd::stopped, 0);
+    beat_.reset();
+    on_digit_ = nullptr;
+    audio_tap_ = nullptr;
+    recording_ = nullptr;
     pool_->release(port_);
     if (invalid_) spdlog::debug("event=media.leg_closed port={} invalid_packets={}", port_, invalid_);
   }

@@ -11,29 +11,41 @@
 #include <boost/asio/ip/udp.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <chrono>
+#include <functional>
 #include <cstdint>
 #include <memory>
 #include <optional>
 #include <span>
 #include <string>
 
+#include "call_recording.hpp"
+#include "dtmf_listener.hpp"
+#include "frame_clock.hpp"
 #include "hotline/media/engine.hpp"
+#include "inband_dtmf.hpp"
 #include "media_thread.hpp"
 #include "output_stream.hpp"
+#include "player.hpp"
 #include "port_pool.hpp"
 #include "receive_stats.hpp"
 #include "rtp_packet.hpp"
+#include "telephone_event_receiver.hpp"
+#include "telephone_event_sender.hpp"
 
 namespace hotline::media {
 
-class Leg {
+class Leg final : public DtmfListener {
  public:
   using udp = boost::asio::ip::udp;
+  using Clock = std::chrono::steady_clock;
+  // Decoded audio from the leg's peer, for a recorder or a mix: linear
+  // samples and the packet's SSRC and RTP timestamp.
+  using AudioTap = std::function<void(std::span<const std::int16_t> samples, std::uint32_t ssrc, std::uint32_t timestamp)>;
 
   // Takes a port pair from the pool and binds both sockets (throws
   // Error(unavailable) when the pool has none left).
   Leg(LegId id, boost::asio::io_context& io, std::shared_ptr<PortPool> pool, const boost::asio::ip::address& address,
-      RelayCounters& counters, std::string cname, std::chrono::milliseconds rtcp_interval);
+      RelayCounters& counters, FrameClock& clock, std::string cname, std::chrono::milliseconds rtcp_interval);
   ~Leg();
   Leg(const Leg&) = delete;
   Leg& operator=(const Leg&) = delete;
@@ -47,13 +59,38 @@ class Leg {
   // Where this leg's media goes: another leg, itself (echo) or nowhere.
   void route_to(Leg* target) { target_ = target; }
   Leg* target() const { return target_; }
+  // Audio we make for the peer (see Session::play): replaces relayed media while it lasts.
+  void play(std::vector<AudioPtr> clips, PlayOptions options, PlayDone done);
+  void stop_playing() { end_play(PlayEnd::stopped, 0); }
+  bool playing() const { return player_ != nullptr; }
+  void watch_digits(DigitHandler on_digit);
+  void digit_from_signalling(const DtmfEvent& event);
+  void send_digits(const std::string& digits);
+  // What the peer says, decoded, for a recorder or a mix (empty: nobody listens).
+  void set_audio_tap(AudioTap tap) { audio_tap_ = std::move(tap); }
+  // This leg is the citizen's: what it says and hears goes into the recording (null: none).
+  void set_recording(CallRecording* recording) { recording_ = recording; }
+  // Sends one 20 ms frame of our own audio (a mix's output) in the leg's codec.
+  void send_frame(std::span<const std::int16_t, Player::kFrameSamples> samples, Clock::time_point now);
+  const LegCodec& codec() const { return codec_; }
+  // DtmfListener: from this leg's receiver or detector.
+  void on_dtmf_begin(char digit, DtmfSource source) override;
+  void on_dtmf(const DtmfEvent& event) override;
+
   // Closes the sockets and returns the ports; the leg relays nothing after.
   LegStats close();
   LegStats stats() const;
 
  private:
-  using Clock = std::chrono::steady_clock;
 
+  void update_beat();
+  void on_beat(Clock::time_point now);
+  void end_play(PlayEnd end, char digit);
+  void decode_payload(const RtpHeader& header, Clock::time_point now);
+  bool needs_decoding() const { return digit_receiver_ || tone_detector_ || audio_tap_ || recording_; }
+  bool generating() const { return player_ || (digit_sender_ && digit_sender_->busy()) || (tone_sender_ && tone_sender_->busy()); }
+  void send_generated(bool marker, std::uint8_t payload_type, std::uint32_t timestamp, std::span<const std::uint8_t> payload,
+                      Clock::time_point now);
   void receive_rtp(std::shared_ptr<Leg> self);
   void receive_rtcp(std::shared_ptr<Leg> self);
   void schedule_rtcp(std::shared_ptr<Leg> self);
@@ -90,6 +127,25 @@ class Leg {
   udp::endpoint rtcp_peer_;
 
   OutputStream output_;
+  FrameClock& clock_;
+  FrameClock::Subscription beat_;  // held while we make audio
+  std::unique_ptr<Player> player_;
+  PlayOptions play_options_;
+  PlayDone play_done_;
+  std::unique_ptr<TelephoneEventSender> digit_sender_;
+  std::unique_ptr<InbandDtmfGenerator> tone_sender_;
+  // Our own numbering for what we make; the output stream maps it onto the peer's stream.
+  std::uint32_t generated_ssrc_;
+  std::uint16_t generated_sequence_ = 0;
+  std::uint32_t generated_timestamp_ = 0;
+  DigitHandler on_digit_;
+  std::unique_ptr<TelephoneEventReceiver> digit_receiver_;
+  std::unique_ptr<InbandDtmfDetector> tone_detector_;
+  AudioTap audio_tap_;
+  CallRecording* recording_ = nullptr;  // owned by the session
+  void record_heard(std::span<const std::uint8_t> payload, std::uint8_t payload_type, std::uint32_t timestamp);
+  std::array<std::int16_t, 2048> pcm_{};
+  std::array<std::uint8_t, kRtpHeaderSize + 2048> generated_packet_{};
   ReceiveStats receive_;
   LegStats counts_;
   std::uint64_t octets_sent_ = 0;  // payload only, for the SR

@@ -13,7 +13,13 @@ MediaMetrics::MediaMetrics(Metrics& metrics)
                               "RTP packets dropped: invalid, unexpected source, payload type not mapped, send failed")),
       lost(metrics.counter("hotline_rtp_packets_lost_total", "Inbound RTP packets missing from sequence numbers")),
       ports_in_use(metrics.gauge("hotline_rtp_ports_in_use", "RTP and RTCP ports held by call legs")),
-      sessions(metrics.gauge("hotline_media_sessions", "Open media sessions")) {}
+      sessions(metrics.gauge("hotline_media_sessions", "Open media sessions")),
+      played(metrics.counter("hotline_media_frames_played_total",
+                             "20 ms frames of our own audio sent to peers (prompts, music on hold, digits)")),
+      digits(metrics.counter("hotline_media_digits_total", "DTMF digits heard from peers (RFC 4733, in-band, INFO)")),
+      players(metrics.gauge("hotline_media_players", "Legs hearing a prompt or music on hold now")),
+      recordings(metrics.gauge("hotline_media_recordings", "Calls being recorded now")),
+      beat_subscribers(metrics.gauge("hotline_media_clocked", "Players, recorders and mixes on the media threads' 20 ms clocks")) {}
 
 MediaThread::MediaThread(std::string name, MediaMetrics& metrics)
     : name_(std::move(name)), metrics_(metrics), work_(boost::asio::make_work_guard(io_)) {}
@@ -43,6 +49,7 @@ void MediaThread::join() {
   boost::asio::post(io_, [this] {
     flush_counters();
     flush_timer_.cancel();
+    clock_.stop();
   });
   work_.reset();
   if (thread_.joinable()) thread_.join();
@@ -52,6 +59,13 @@ void MediaThread::flush_counters() {
   metrics_.relayed.inc(counters_.relayed - flushed_.relayed);
   metrics_.dropped.inc(counters_.dropped - flushed_.dropped);
   metrics_.lost.inc(counters_.lost - flushed_.lost);
+  metrics_.played.inc(counters_.played - flushed_.played);
+  metrics_.digits.inc(counters_.digits - flushed_.digits);
+  metrics_.players.add(counters_.players - flushed_.players);
+  metrics_.recordings.add(counters_.recordings - flushed_.recordings);
+  const auto clocked = static_cast<std::int64_t>(clock_.subscribers());
+  metrics_.beat_subscribers.add(clocked - clocked_);
+  clocked_ = clocked;
   flushed_ = counters_;
 }
 

@@ -12,6 +12,7 @@
 #include <string>
 #include <thread>
 
+#include "frame_clock.hpp"
 #include "hotline/core/metrics.hpp"
 
 namespace hotline::media {
@@ -20,6 +21,10 @@ struct RelayCounters {
   std::uint64_t relayed = 0;  // packets sent on to a peer (bridged or echoed)
   std::uint64_t dropped = 0;  // invalid, from a stranger, payload type not mapped, send failed
   std::uint64_t lost = 0;     // inbound sequence gaps
+  std::uint64_t played = 0;   // frames of our own audio sent (prompts, music on hold, digits)
+  std::uint64_t digits = 0;   // digits heard from peers
+  std::int64_t players = 0;     // legs playing now, on this thread
+  std::int64_t recordings = 0;  // calls recording now, on this thread
 };
 
 struct MediaMetrics {
@@ -29,6 +34,11 @@ struct MediaMetrics {
   Counter& lost;
   Gauge& ports_in_use;
   Gauge& sessions;
+  Counter& played;
+  Counter& digits;
+  Gauge& players;
+  Gauge& recordings;
+  Gauge& beat_subscribers;
 };
 
 class MediaThread {
@@ -40,6 +50,7 @@ class MediaThread {
 
   boost::asio::io_context& io() { return io_; }
   RelayCounters& counters() { return counters_; }  // media thread only
+  FrameClock& clock() { return clock_; }            // media thread only
   bool stopped() const { return stopped_.load(std::memory_order_acquire); }
 
   void start();
@@ -58,8 +69,10 @@ class MediaThread {
   MediaMetrics& metrics_;
   RelayCounters counters_;
   RelayCounters flushed_;
+  std::int64_t clocked_ = 0;
   boost::asio::io_context io_{1};
   boost::asio::steady_timer flush_timer_{io_};
+  FrameClock clock_{io_};
   std::optional<boost::asio::executor_work_guard<boost::asio::io_context::executor_type>> work_;
   std::thread thread_;
   std::atomic<bool> stopped_{false};

@@ -42,9 +42,12 @@ SessionImpl::~SessionImpl() {
   // legs' sockets belong to the media thread, so they are closed there.
   if (closed_) return;
   metrics_.sessions.add(-1);
-  if (!legs_.empty()) {
-    asio::post(thread_->io(), [legs = std::move(legs_)] {
+  if (!legs_.empty() || recording_) {
+    // The recording's clock subscription is the media thread's too.
+    asio::post(thread_->io(), [thread = thread_, legs = std::move(legs_), recording = std::move(recording_)]() mutable {
       for (const auto& leg : legs) leg->close();
+      if (recording) --thread->counters().recordings;
+      recording.reset();
     });
   }
 }
@@ -66,7 +69,8 @@ Leg* SessionImpl::find(LegId id) const {
 Session::NewLeg SessionImpl::add_leg() {
   if (close_requested_.load() || thread_->stopped()) throw Error(Errc::unavailable, "media session is closed");
   const LegId id = next_leg_id_++;
-  auto leg = std::make_shared<Leg>(id, thread_->io(), pool_, address_, thread_->counters(), cname_, rtcp_interval_);
+  auto leg = std::make_shared<Leg>(id, thread_->io(), pool_, address_, thread_->counters(), thread_->clock(), cname_,
+                                   rtcp_interval_);
   const std::uint16_t port = leg->local_port();
   on_media_thread([leg = std::move(leg)](SessionImpl& self) {
     if (self.closed_) {
@@ -130,10 +134,59 @@ void SessionImpl::isolate(LegId id) {
   });
 }
 
+void SessionImpl::play(LegId id, std::vector<AudioPtr> clips, PlayOptions options, PlayDone done) {
+  on_media_thread([id, clips = std::move(clips), options, done = std::move(done)](SessionImpl& self) mutable {
+    Leg* leg = self.find(id);
+    if (!leg) {
+      if (done) done(PlayEnd::stopped, 0);
+      return;
+    }
+    leg->play(std::move(clips), options, std::move(done));
+  });
+}
+
+void SessionImpl::stop_playing(LegId id) {
+  on_media_thread([id](SessionImpl& self) {
+    if (Leg* leg = self.find(id)) leg->stop_playing();
+  });
+}
+
+void SessionImpl::watch_digits(LegId id, DigitHandler on_digit) {
+  on_media_thread([id, on_digit = std::move(on_digit)](SessionImpl& self) mutable {
+    if (Leg* leg = self.find(id)) leg->watch_digits(std::move(on_digit));
+  });
+}
+
+void SessionImpl::digit_from_signalling(LegId id, DtmfEvent event) {
+  on_media_thread([id, event](SessionImpl& self) {
+    if (Leg* leg = self.find(id)) leg->digit_from_signalling(event);
+  });
+}
+
+void SessionImpl::send_digits(LegId id, std::string digits) {
+  on_media_thread([id, digits = std::move(digits)](SessionImpl& self) {
+    if (Leg* leg = self.find(id)) leg->send_digits(digits);
+  });
+}
+
+void SessionImpl::record(LegId citizen, RecordingWriter& writer, RecordingInfo info) {
+  on_media_thread([citizen, &writer, info = std::move(info)](SessionImpl& self) mutable {
+    Leg* leg = self.find(citizen);
+    if (!leg || self.recording_ || self.closed_) return;
+    const auto id = writer.open(std::move(info));
+    if (!id) return;  // the writer is stopping
+    self.recording_ = std::make_unique<CallRecording>(self.thread_->clock(), writer, id);
+    ++self.thread_->counters().recordings;
+    leg->set_recording(self.recording_.get());
+  });
+}
+
 void SessionImpl::close_now() {
   if (closed_) return;
   closed_ = true;
   for (const auto& leg : legs_) final_stats_.emplace_back(leg->id(), leg->close());
+  if (recording_) --thread_->counters().recordings;
+  recording_.reset();  // after the legs: they hold a pointer to it
   // The receive handlers still hold the legs until their cancellations run.
   legs_.clear();
   metrics_.sessions.add(-1);

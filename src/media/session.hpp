@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "hotline/media/engine.hpp"
+#include "call_recording.hpp"
 #include "leg.hpp"
 #include "media_thread.hpp"
 #include "port_pool.hpp"
@@ -28,6 +29,12 @@ class SessionImpl final : public Session, public std::enable_shared_from_this<Se
   void bridge(LegId a, LegId b) override;
   void echo(LegId leg) override;
   void isolate(LegId leg) override;
+  void play(LegId leg, std::vector<AudioPtr> clips, PlayOptions options, PlayDone done) override;
+  void stop_playing(LegId leg) override;
+  void watch_digits(LegId leg, DigitHandler on_digit) override;
+  void digit_from_signalling(LegId leg, DtmfEvent event) override;
+  void send_digits(LegId leg, std::string digits) override;
+  void record(LegId citizen, RecordingWriter& writer, RecordingInfo info) override;
   void close(std::function<void(std::vector<std::pair<LegId, LegStats>>)> done) override;
   void stats(LegId leg, std::function<void(LegStats)> done) override;
 
@@ -53,6 +60,7 @@ class SessionImpl final : public Session, public std::enable_shared_from_this<Se
 
   // Media thread only.
   std::vector<std::shared_ptr<Leg>> legs_;
+  std::unique_ptr<CallRecording> recording_;
   bool closed_ = false;
   std::vector<std::pair<LegId, LegStats>> final_stats_;
 };

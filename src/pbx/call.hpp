@@ -53,10 +53,12 @@ struct Leg {
   bool transfer_pending = false;  // this leg waits for a transfer target to answer
   bool early_media = false;
   bool auth_retried = false;
+  bool holding = false;  // it put its partner on hold: the partner hears music
+  bool late_offer = false;  // its INVITE had no SDP: our 200 offers, its ACK answers (RFC 3261 §13.2.1)
 };
 
 struct Call {
-  explicit Call(const boost::asio::any_io_executor& ex) : ring_timer(ex), limit_timer(ex) {}
+  explicit Call(const boost::asio::any_io_executor& ex) : ring_timer(ex), limit_timer(ex), idle_timer(ex) {}
   std::uint64_t id = 0;
   std::string uuid;
   std::shared_ptr<media::Session> media;
@@ -73,6 +75,7 @@ struct Call {
   std::string side;
   boost::asio::steady_timer ring_timer;
   boost::asio::steady_timer limit_timer;
+  boost::asio::steady_timer idle_timer;  // services we answer ourselves (keypad test): no input for too long
 };
 
 struct LegRef {
@@ -98,6 +101,8 @@ struct CallManager::Impl {
   media::Engine& media;
   DialPlan dialplan;
   RecordSink records;
+  MediaServices services;
+  media::AudioPtr hold_music;
   Gauge& calls_active;
   Gauge& legs_active;
   Counter& calls_refused;
@@ -122,6 +127,7 @@ struct CallManager::Impl {
   void on_leg_failed(Call& call, Leg& leg, int status, const std::string& cause);
   void answer_caller(Call& call, Leg& a, int status);
   void on_orphan_answer(sip::TransactionId id, const sip::Message& response);
+  void on_late_answer(Call& call, Leg& leg, const sip::Message& ack);
 
   // call_dialog.cpp: within dialogs
   void on_in_dialog(sip::TransactionId id, const sip::Message& request, const sip::Source& source);
@@ -133,6 +139,16 @@ struct CallManager::Impl {
   void end_leg(Call& call, Leg& leg, int status, const std::string& cause, const std::string& side);
   void end_call(Call& call, const std::string& cause, const std::string& side);
   void send_in_dialog(Call& call, Leg& leg, sip::Message request, Purpose purpose);
+
+  // call_audio.cpp: what calls hear from us
+  using SaidFn = std::function<void(Call& call, media::PlayEnd end, char digit)>;
+  void load_hold_music();
+  void say(Call& call, Leg& leg, std::vector<PromptSpec> prompts, media::PlayOptions options, SaidFn done);
+  void update_hold_music(Call& call, Leg& leg);
+  void start_recording(Call& call, Leg& citizen);
+  void start_keypad_test(Call& call, Leg& a);
+  void on_keypad_digit(std::uint64_t call_id, int leg_index, const media::DtmfEvent& event);
+  void arm_idle_timer(Call& call);
 
   // helpers
   Call* find_call(std::uint64_t id);

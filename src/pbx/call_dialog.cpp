@@ -102,6 +102,7 @@ void CallManager::Impl::on_reinvite(Call& call, Leg& leg, sip::TransactionId id,
       call.media->set_remote(leg.media, leg.remote_address, leg.remote_port, leg.codec);
     }
     call.media->set_flow(leg.media, to_flow(leg.direction));
+    update_hold_music(call, leg);
     spdlog::info("event=call.reinvite call={} leg={} direction={}", call.uuid, leg.index,
                  sip::to_string(leg.direction));
   }
@@ -115,8 +116,17 @@ void CallManager::Impl::on_reinvite(Call& call, Leg& leg, sip::TransactionId id,
 void CallManager::Impl::on_info(Call& call, Leg& leg, sip::TransactionId id, const sip::Message& request) {
   bool dtmf = starts_with_ci(request.content_type, "application/dtmf-relay") ||
               starts_with_ci(request.content_type, "application/dtmf");
-  if (!dtmf) return respond(id, nullptr, 415, {{"Accept", "application/dtmf-relay"}});
+  if (!dtmf) return respond(id, nullptr, 415, {{"Accept", "application/dtmf-relay, application/dtmf"}});
+  auto digit = media::parse_info_dtmf(request.content_type, request.body);
+  if (!digit) return refuse(id, 400, "the body names no DTMF digit");
   respond(id, nullptr, 200);
+  // Whoever watches this leg's digits (the keypad test, the IVR) hears it as from RTP.
+  media::DtmfEvent event;
+  event.digit = digit->digit;
+  event.duration_ms = digit->duration_ms;
+  event.start = std::chrono::steady_clock::now();
+  event.source = media::DtmfSource::info;
+  call.media->digit_from_signalling(leg.media, event);
   Leg* partner = leg.partner >= 0 ? call.legs[leg.partner].get() : nullptr;
   // Digits may be an ID number: never logged, only passed on.
   if (partner && partner->confirmed && !partner->ended) {
@@ -204,6 +214,7 @@ void CallManager::Impl::end_call(Call& call, const std::string& cause, const std
   }
   call.ring_timer.cancel();
   call.limit_timer.cancel();
+  call.idle_timer.cancel();
   for (auto& owned : call.legs) {
     Leg& leg = *owned;
     if (!leg.ended) {

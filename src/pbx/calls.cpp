@@ -39,6 +39,19 @@ bool equals_ci(std::string_view a, std::string_view b) {
 }
 
 // The G.711 format (and telephone-event) of `formats` into the media engine's terms.
+// What we offer when the caller made no offer: both laws and telephone-event.
+std::vector<sip::Format> our_offer_formats() {
+  std::vector<sip::Format> formats(3);
+  formats[0].payload_type = 0;
+  formats[0].encoding = "PCMU";
+  formats[1].payload_type = 8;
+  formats[1].encoding = "PCMA";
+  formats[2].payload_type = 101;
+  formats[2].encoding = "telephone-event";
+  formats[2].fmtp = "0-16";
+  return formats;
+}
+
 media::LegCodec codec_of(const std::vector<sip::Format>& formats, std::string& name) {
   media::LegCodec c;
   for (const auto& f : formats) {
@@ -135,7 +148,29 @@ void CallManager::on_request(sip::TransactionId id, const sip::Message& request,
 void CallManager::on_ack(const sip::Message& ack, const sip::Source&) {
   auto it = impl_->dialogs.find(Impl::dialog_key(ack.call_id, ack.to.tag));
   if (it == impl_->dialogs.end()) return;  // an ACK for a call already over: nothing to do
-  if (Leg* leg = impl_->find(it->second)) leg->dialog.accept_remote_cseq(ack);
+  Call* call = nullptr;
+  Leg* leg = impl_->find(it->second, &call);
+  if (!leg) return;
+  leg->dialog.accept_remote_cseq(ack);
+  if (leg->late_offer && leg->confirmed) impl_->on_late_answer(*call, *leg, ack);
+}
+
+void CallManager::Impl::on_late_answer(Call& call, Leg& leg, const sip::Message& ack) {
+  leg.late_offer = false;
+  auto answer = sdp_of(ack);
+  auto chosen = answer && answer->audio ? sip::choose_formats(*answer->audio) : std::nullopt;
+  if (!chosen) {
+    // §13.2.1: an ACK must carry the answer to an offer in the 2xx; without one there is no media.
+    spdlog::warn("event=call.late_offer_unanswered call={} leg={}", call.uuid, leg.index);
+    return end_call(call, "no_sdp_answer", "system");
+  }
+  leg.formats = *chosen;
+  leg.codec = codec_of(leg.formats, leg.codec_name);
+  leg.remote_address = answer->audio->address;
+  leg.remote_port = answer->audio->port;
+  leg.direction = sip::answer_direction(answer->audio->direction);
+  call.media->set_remote(leg.media, leg.remote_address, leg.remote_port, leg.codec);
+  call.media->set_flow(leg.media, to_flow(leg.direction));
 }
 
 void CallManager::on_cancel(sip::TransactionId invite, const sip::Message&) {
@@ -257,11 +292,13 @@ void CallManager::Impl::start_call(sip::TransactionId id, const sip::Message& re
   if (cancelled_early.erase(id)) return;
   if (!layer.request_of(id)) return;  // the transaction is gone meanwhile
   auto offer = sdp_of(request);
-  if (!offer || !offer->audio) {
+  // No body at all is a late offer: we offer in the 200 and the ACK answers.
+  const bool late_offer = request.body.empty();
+  if (!late_offer && (!offer || !offer->audio)) {
     calls_refused.inc();
     return respond(id, nullptr, 488, {{"Warning", "304 hotlined \"an SDP offer with audio is required\""}});
   }
-  auto chosen = sip::choose_formats(*offer->audio);
+  auto chosen = late_offer ? std::optional(our_offer_formats()) : sip::choose_formats(*offer->audio);
   if (!chosen) {
     calls_refused.inc();
     return respond(id, nullptr, 488, {{"Warning", "305 hotlined \"PCMU, PCMA or telephone-event only\""}});
@@ -302,9 +339,15 @@ void CallManager::Impl::start_call(sip::TransactionId id, const sip::Message& re
   server_invites[id] = {call.id, a.index};
   a.formats = *chosen;
   a.codec = codec_of(a.formats, a.codec_name);
-  a.remote_address = offer->audio->address;
-  a.remote_port = offer->audio->port;
-  a.direction = sip::answer_direction(offer->audio->direction);
+  a.late_offer = late_offer;
+  if (late_offer) {
+    a.codec = {0, 101};  // what we expect the answer to pick first; the ACK says for sure
+    a.codec_name = "PCMU";
+  } else {
+    a.remote_address = offer->audio->address;
+    a.remote_port = offer->audio->port;
+    a.direction = sip::answer_direction(offer->audio->direction);
+  }
   spdlog::info("event=call.start call={} source={} caller={} number={} route={}", call.uuid, call.source,
                mask_phone(call.caller), mask_phone(number), call.route);
   try {
@@ -319,6 +362,7 @@ void CallManager::Impl::start_call(sip::TransactionId id, const sip::Message& re
   }
   call.media->set_remote(a.media, a.remote_address, a.remote_port, a.codec);
   call.media->set_flow(a.media, to_flow(a.direction));
+  if (route.kind != Route::Kind::reject) start_recording(call, a);
   call.limit_timer.expires_after(std::chrono::seconds(config.calls.max_call_seconds));
   call.limit_timer.async_wait([this, call_id = call.id](boost::system::error_code ec) {
     if (ec) return;
@@ -329,6 +373,8 @@ void CallManager::Impl::start_call(sip::TransactionId id, const sip::Message& re
     case Route::Kind::echo:
       call.media->echo(a.media);
       return answer_caller(call, a, 200);
+    case Route::Kind::keypad_test:
+      return start_keypad_test(call, a);
     case Route::Kind::extension:
     case Route::Kind::trunk: {
       int status = 0;
@@ -474,7 +520,8 @@ void CallManager::Impl::on_invite_response(Call& call, Leg& leg, sip::Transactio
         call.media->bridge(a->media, leg.media);
         a->partner = leg.index;
         leg.partner = a->index;
-        respond(a->invite, a, 183, {}, true);
+        // A late-offer caller cannot get our offer in an unreliable 183: it hears ringing.
+        respond(a->invite, a, a->late_offer ? 180 : 183, {}, !a->late_offer);
       }
       return;
     }

@@ -15,6 +15,8 @@ std::optional<Route> apply(const DialRule& rule, std::string_view number) {
   std::string target = colon == std::string::npos ? std::string() : rule.to.substr(colon + 1);
   if (kind == "echo") {
     r.kind = Route::Kind::echo;
+  } else if (kind == "keypad-test") {
+    r.kind = Route::Kind::keypad_test;
   } else if (kind == "extension") {
     r.kind = Route::Kind::extension;
     r.target = target.empty() ? r.number : target;
@@ -43,6 +45,8 @@ std::string Route::describe() const {
   switch (kind) {
     case Kind::echo:
       return "echo";
+    case Kind::keypad_test:
+      return "keypad-test";
     case Kind::extension:
       return "extension:" + target;
     case Kind::trunk:

@@ -220,6 +220,14 @@ class CallsTest(unittest.TestCase):
         self.assertGreater(legs[0][4], 50)
         self.assertGreater(legs[0][5], 50)
 
+    def test_late_offer_invite_gets_our_offer_and_the_ack_answers(self):
+        start = self.now_ms()
+        self.citizen("uac_late_offer.xml", "9196")
+        call, legs = self.last_call("9196", start)
+        self.assertEqual(call[1:5], (200, "normal", "caller", "echo"))
+        self.assertGreater(legs[0][4], 50)  # the a-law the ACK's answer chose went in
+        self.assertGreater(legs[0][5], 50)  # and came back from the echo
+
     def test_blind_transfer_with_refer(self):
         start = self.now_ms()
         target, target_work = self.phone("uas_answer.xml", user="8002")

@@ -7,13 +7,17 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <array>
 #include <future>
+#include <mutex>
 #include <optional>
 #include <thread>
 #include <vector>
 
 #include "hotline/core/error.hpp"
 #include "hotline/core/metrics.hpp"
+#include "../../src/media/g711.hpp"
+#include "../../src/media/inband_dtmf.hpp"
 #include "hotline/media/engine.hpp"
 
 using namespace hotline::media;
@@ -378,18 +382,29 @@ TEST_F(MediaEngineTest, PayloadTypesAreMappedBetweenLegs) {
   EXPECT_EQ(counter(metrics, "hotline_rtp_packets_dropped_total"), 1u);
 }
 
-TEST_F(MediaEngineTest, DifferentG711LawsAreNotRelayed) {
+TEST_F(MediaEngineTest, DifferentG711LawsAreTranscoded) {
   open_bridge({kPcmu, 101}, {kPcma, -1});
-  phone_a.send(a.local_port, make_rtp(kPcmu, 1, 160, 0xa));
-  phone_a.send(a.local_port, make_rtp(101, 2, 160, 0xa, 4));  // B has no telephone-event
+  auto from_a = make_rtp(kPcmu, 1, 160, 0xa);
+  for (std::size_t i = 12; i < from_a.size(); ++i) from_a[i] = static_cast<std::uint8_t>(i);
+  phone_a.send(a.local_port, from_a);
+  phone_a.send(a.local_port, make_rtp(101, 2, 160, 0xa, 4));  // B has no telephone-event: dropped
+  auto at_b = phone_b.receive();
+  ASSERT_TRUE(at_b);
+  EXPECT_EQ(read_rtp(at_b->bytes).payload_type, kPcma);
+  ASSERT_EQ(at_b->bytes.size(), from_a.size());
+  for (std::size_t i = 12; i < from_a.size(); ++i) {
+    EXPECT_EQ(at_b->bytes[i], hotline::media::g711::ulaw_to_alaw(from_a[i])) << i;
+  }
   wait_for(*session, a.id, [](const LegStats& s) { return s.packets_received == 2; });
   EXPECT_TRUE(phone_b.nothing_waiting());
   phone_b.send(b.local_port, make_rtp(kPcma, 1, 160, 0xb));
-  wait_for(*session, b.id, [](const LegStats& s) { return s.packets_received == 1; });
-  EXPECT_TRUE(phone_a.nothing_waiting());
+  auto at_a = phone_a.receive();
+  ASSERT_TRUE(at_a);
+  EXPECT_EQ(read_rtp(at_a->bytes).payload_type, kPcmu);
+  EXPECT_EQ(at_a->bytes[12], hotline::media::g711::alaw_to_ulaw(0xd5));
   close_session(*session);
-  EXPECT_EQ(counter(metrics, "hotline_rtp_packets_dropped_total"), 3u);
-  EXPECT_EQ(counter(metrics, "hotline_rtp_packets_relayed_total"), 0u);
+  EXPECT_EQ(counter(metrics, "hotline_rtp_packets_dropped_total"), 1u);
+  EXPECT_EQ(counter(metrics, "hotline_rtp_packets_relayed_total"), 2u);
 }
 
 TEST_F(MediaEngineTest, IsolatedLegIsHeardByNoOne) {
@@ -630,4 +645,192 @@ TEST(MediaEngine, DroppedSessionGivesItsPortsBack) {
   while (engine.ports_in_use() != 0 && std::chrono::steady_clock::now() < deadline) std::this_thread::sleep_for(2ms);
   EXPECT_EQ(engine.ports_in_use(), 0u);
   EXPECT_EQ(metrics.gauge("hotline_media_sessions", "").value(), 0);
+}
+
+// ---- audio we make: prompts, digits ----
+
+namespace {
+
+AudioPtr ramp_audio(std::size_t samples) {
+  auto audio = std::make_shared<Audio>();
+  for (std::size_t i = 0; i < samples; ++i) audio->samples.push_back(static_cast<std::int16_t>((i % 160) * 100 - 8000));
+  return audio;
+}
+
+struct PlayResult {
+  PlayEnd end;
+  char digit;
+};
+
+std::vector<std::uint8_t> event_packet(std::uint16_t seq, std::uint32_t ts, std::uint8_t event, bool end,
+                                       std::uint16_t duration, bool marker) {
+  auto p = make_rtp(101, seq, ts, 0xa, 4);
+  if (marker) p[1] |= 0x80;
+  p[12] = event;
+  p[13] = static_cast<std::uint8_t>((end ? 0x80 : 0) | 10);
+  p[14] = static_cast<std::uint8_t>(duration >> 8);
+  p[15] = static_cast<std::uint8_t>(duration);
+  return p;
+}
+
+}  // namespace
+
+TEST_F(MediaEngineTest, PlayedClipsArePacedEvery20MsAndDecodeToTheClip) {
+  session = engine.open_session();
+  a = session->add_leg();
+  session->set_remote(a.id, "127.0.0.1", phone_a.port(), {kPcmu, 101});
+  auto clip = ramp_audio(700);  // 4 frames and a bit: 5 packets, the last padded with silence
+  std::promise<PlayResult> done;
+  session->play(a.id, {clip, clip}, {}, [&done](PlayEnd end, char digit) { done.set_value({end, digit}); });
+  std::vector<Rtp> headers;
+  std::vector<std::vector<std::uint8_t>> payloads;
+  std::vector<std::chrono::steady_clock::time_point> arrivals;
+  while (auto d = phone_a.receive(500ms)) {
+    headers.push_back(read_rtp(d->bytes));
+    payloads.emplace_back(d->bytes.begin() + 12, d->bytes.end());
+    arrivals.push_back(std::chrono::steady_clock::now());
+  }
+  ASSERT_EQ(headers.size(), 9u);  // 1400 samples = 8.75 frames
+  for (std::size_t i = 1; i < headers.size(); ++i) {
+    EXPECT_EQ(headers[i].payload_type, kPcmu);
+    EXPECT_EQ(static_cast<std::uint16_t>(headers[i].sequence - headers[i - 1].sequence), 1);
+    EXPECT_EQ(headers[i].timestamp - headers[i - 1].timestamp, 160u);
+    EXPECT_EQ(headers[i].ssrc, headers[0].ssrc);
+  }
+  // Paced by the clock: 8 intervals of 20 ms (a busy machine may stretch one, never shrink them all).
+  EXPECT_GE(arrivals.back() - arrivals.front(), 150ms);
+  // The clips joined without a gap: sample 700 of the stream is sample 0 of the second clip.
+  std::vector<std::int16_t> decoded;
+  for (const auto& p : payloads) {
+    for (auto byte : p) decoded.push_back(hotline::media::g711::ulaw_to_linear(byte));
+  }
+  for (std::size_t i = 0; i < 1400; ++i) {
+    const auto expected = hotline::media::g711::ulaw_to_linear(hotline::media::g711::linear_to_ulaw(clip->samples[i % 700]));
+    ASSERT_EQ(decoded[i], expected) << i;
+  }
+  for (std::size_t i = 1400; i < decoded.size(); ++i) EXPECT_EQ(decoded[i], 0) << i;
+  auto result = done.get_future();
+  ASSERT_EQ(result.wait_for(1s), std::future_status::ready);
+  EXPECT_EQ(result.get().end, PlayEnd::finished);
+  close_session(*session);
+}
+
+TEST_F(MediaEngineTest, APromptPlaysInsteadOfThePartnerWhoIsHeardAgainAfter) {
+  open_bridge();
+  std::promise<PlayResult> done;
+  session->play(a.id, {ramp_audio(320)}, {}, [&done](PlayEnd end, char digit) { done.set_value({end, digit}); });
+  // While the prompt plays, what B says does not reach A.
+  phone_b.send(b.local_port, make_rtp(kPcmu, 1, 160, 0xb));
+  auto first = phone_a.receive();
+  ASSERT_TRUE(first);
+  auto result = done.get_future();
+  ASSERT_EQ(result.wait_for(1s), std::future_status::ready);
+  while (phone_a.receive(50ms)) {
+  }
+  phone_b.send(b.local_port, make_rtp(kPcmu, 2, 320, 0xb));
+  auto after = phone_a.receive();
+  ASSERT_TRUE(after);
+  EXPECT_EQ(after->bytes[12], 0xd5);  // B's payload, relayed again
+  EXPECT_EQ(read_rtp(after->bytes).ssrc, read_rtp(first->bytes).ssrc);  // one stream to A throughout
+  close_session(*session);
+}
+
+TEST_F(MediaEngineTest, ADigitStopsABargeInPromptAndReachesTheWatcherOnce) {
+  session = engine.open_session();
+  a = session->add_leg();
+  session->set_remote(a.id, "127.0.0.1", phone_a.port(), {kPcmu, 101});
+  std::promise<PlayResult> done;
+  std::mutex m;
+  std::vector<DtmfEvent> digits;
+  session->watch_digits(a.id, [&](const DtmfEvent& e) {
+    std::lock_guard lock(m);
+    digits.push_back(e);
+  });
+  session->play(a.id, {ramp_audio(8000 * 10)}, {.barge_in = true},
+                [&done](PlayEnd end, char digit) { done.set_value({end, digit}); });
+  ASSERT_TRUE(phone_a.receive());  // the prompt is playing
+  phone_a.send(a.local_port, event_packet(1, 8000, 5, false, 160, true));
+  auto result = done.get_future();
+  ASSERT_EQ(result.wait_for(1s), std::future_status::ready);
+  auto r = result.get();
+  EXPECT_EQ(r.end, PlayEnd::interrupted);
+  EXPECT_EQ(r.digit, '5');
+  phone_a.send(a.local_port, event_packet(2, 8000, 5, false, 800, false));
+  for (std::uint16_t i = 0; i < 3; ++i) phone_a.send(a.local_port, event_packet(3 + i, 8000, 5, true, 960, false));
+  wait_for(*session, a.id, [](const LegStats& s) { return s.packets_received == 5; });
+  stats_of(*session, a.id);
+  {
+    std::lock_guard lock(m);
+    ASSERT_EQ(digits.size(), 1u);
+    EXPECT_EQ(digits[0].digit, '5');
+    EXPECT_EQ(digits[0].duration_ms, 120u);
+    EXPECT_EQ(digits[0].source, DtmfSource::rfc4733);
+  }
+  close_session(*session);
+}
+
+TEST_F(MediaEngineTest, InbandDigitsAreHeardWhenTelephoneEventWasNotNegotiated) {
+  session = engine.open_session();
+  a = session->add_leg();
+  session->set_remote(a.id, "127.0.0.1", phone_a.port(), {kPcmu, -1});
+  std::promise<DtmfEvent> got;
+  session->watch_digits(a.id, [&got](const DtmfEvent& e) { got.set_value(e); });
+  stats_of(*session, a.id);
+  hotline::media::InbandDtmfGenerator tones;
+  ASSERT_TRUE(tones.send("7"));
+  std::uint16_t seq = 1;
+  std::uint32_t ts = 0;
+  for (int frame = 0; frame < 25; ++frame) {
+    std::array<std::int16_t, 160> pcm{};
+    tones.fill(pcm);
+    auto p = make_rtp(kPcmu, seq++, ts, 0xa);
+    hotline::media::g711::encode_ulaw(pcm, std::span(p.data() + 12, 160));
+    ts += 160;
+    phone_a.send(a.local_port, p);
+  }
+  auto result = got.get_future();
+  ASSERT_EQ(result.wait_for(2s), std::future_status::ready);
+  auto e = result.get();
+  EXPECT_EQ(e.digit, '7');
+  EXPECT_EQ(e.source, DtmfSource::inband);
+  EXPECT_NEAR(static_cast<double>(e.duration_ms), 100.0, 25.0);
+  close_session(*session);
+}
+
+TEST_F(MediaEngineTest, SentDigitsAreRfc4733EventsWithThreeEnds) {
+  session = engine.open_session();
+  a = session->add_leg();
+  session->set_remote(a.id, "127.0.0.1", phone_a.port(), {kPcmu, 101});
+  session->send_digits(a.id, "9");
+  std::vector<std::vector<std::uint8_t>> packets;
+  while (auto d = phone_a.receive(300ms)) packets.push_back(d->bytes);
+  ASSERT_GE(packets.size(), 5u);
+  EXPECT_TRUE(read_rtp(packets[0]).marker);
+  int ends = 0;
+  for (const auto& p : packets) {
+    EXPECT_EQ(read_rtp(p).payload_type, 101);
+    EXPECT_EQ(p[12], 9);
+    EXPECT_EQ(read_rtp(p).timestamp, read_rtp(packets[0]).timestamp);
+    if (p[13] & 0x80) ++ends;
+  }
+  EXPECT_EQ(ends, 3);
+  close_session(*session);
+}
+
+TEST_F(MediaEngineTest, SignalledDigitsStopABargeInPromptToo) {
+  session = engine.open_session();
+  a = session->add_leg();
+  session->set_remote(a.id, "127.0.0.1", phone_a.port(), {kPcmu, 101});
+  std::promise<PlayResult> done;
+  session->play(a.id, {ramp_audio(8000 * 10)}, {.barge_in = true},
+                [&done](PlayEnd end, char digit) { done.set_value({end, digit}); });
+  ASSERT_TRUE(phone_a.receive());
+  DtmfEvent e;
+  e.digit = '#';
+  e.source = DtmfSource::info;
+  session->digit_from_signalling(a.id, e);
+  auto result = done.get_future();
+  ASSERT_EQ(result.wait_for(1s), std::future_status::ready);
+  EXPECT_EQ(result.get().digit, '#');
+  close_session(*session);
 }

@@ -159,6 +159,7 @@ struct PromptsConfig {
   std::string directory = "prompts";  // relative to data_dir unless absolute: <key>.wav
   std::string voice = "cmn";          // espeak-ng voice of the TTS fallback
   unsigned tts_rate = 160;            // words per minute, 80 .. 450
+  std::string hold_music;             // WAV for music on hold, relative to directory; empty: a built-in chime
 };
 
 struct Config {
@@ -167,7 +168,10 @@ struct Config {
   RtpConfig rtp;
   std::vector<TrunkConfig> trunks;
   std::vector<DialRule> dialplan = {
-      {"12345", "ivr:12345", 0, ""}, {"9196", "echo", 0, ""}, {"_8XXX", "extension", 0, ""}};
+      {"12345", "ivr:12345", 0, ""},
+      {"9196", "echo", 0, ""},
+      {"9197", "keypad-test", 0, ""},
+      {"_8XXX", "extension", 0, ""}};
   // name -> patterns a caller of that class may dial. "all" always exists and allows everything.
   std::map<std::string, std::vector<std::string>> classes_of_service = {{"all", {"_."}}};
   CallsConfig calls;

@@ -15,8 +15,12 @@
 #include <vector>
 
 #include "hotline/core/metrics.hpp"
+#include "hotline/media/dtmf.hpp"
 
 namespace hotline::media {
+
+class RecordingWriter;
+struct RecordingInfo;
 
 struct MediaConfig {
   std::string address = "127.0.0.1";  // rtp.address: sockets bind here; SDP announces it
@@ -50,6 +54,23 @@ struct LegStats {
 
 using LegId = std::uint32_t;
 
+// 8 kHz mono linear PCM: a prompt, a TTS rendering, music on hold. Immutable
+// once made, so every call that plays it shares one copy.
+struct Audio {
+  std::vector<std::int16_t> samples;
+};
+using AudioPtr = std::shared_ptr<const Audio>;
+
+struct PlayOptions {
+  bool barge_in = false;  // a digit from the leg's peer stops the prompt
+  bool loop = false;      // play the sequence again and again (music on hold) until stopped
+};
+// finished: played to the end; interrupted: a digit stopped it (barge-in,
+// digit says which); stopped: stop_playing, a newer play, or the leg went.
+enum class PlayEnd { finished, interrupted, stopped };
+using PlayDone = std::function<void(PlayEnd end, char digit)>;
+using DigitHandler = std::function<void(const DtmfEvent& event)>;
+
 class Session {
  public:
   virtual ~Session() = default;
@@ -70,6 +91,24 @@ class Session {
   virtual void bridge(LegId a, LegId b) = 0;
   virtual void echo(LegId leg) = 0;     // send back what the leg sends us
   virtual void isolate(LegId leg) = 0;  // undo bridge/echo: the leg's media is dropped
+  // Sends the clips one after the other to the leg's peer, paced by the
+  // media thread's 20 ms clock, instead of what its partner says (the
+  // partner's media resumes afterwards). A play replaces one in progress.
+  virtual void play(LegId leg, std::vector<AudioPtr> clips, PlayOptions options, PlayDone done) = 0;
+  virtual void stop_playing(LegId leg) = 0;
+  // Digits the leg's peer keys, however they come: RFC 4733 events when
+  // negotiated, else tones in the audio. An empty handler stops watching.
+  // SIP INFO digits come through signalling: hand them in with digit_from_signalling.
+  virtual void watch_digits(LegId leg, DigitHandler on_digit) = 0;
+  virtual void digit_from_signalling(LegId leg, DtmfEvent event) = 0;
+  // Keys digits towards the leg's peer (another hotline's IVR): as RFC 4733
+  // events when the leg negotiated them, else as tones.
+  virtual void send_digits(LegId leg, std::string digits) = 0;
+  // Records the call from the citizen's leg until the session closes: left
+  // channel what the citizen says, right what they hear (agent, prompts,
+  // music on hold), through the writer thread. One recording per session;
+  // a second call does nothing. The writer must outlive the session.
+  virtual void record(LegId citizen, RecordingWriter& writer, RecordingInfo info) = 0;
   // Final counters of every leg, after all sockets are closed and ports returned.
   virtual void close(std::function<void(std::vector<std::pair<LegId, LegStats>>)> done) = 0;
   virtual void stats(LegId leg, std::function<void(LegStats)> done) = 0;

@@ -11,6 +11,7 @@
 // Runs on the SIP strand; the media engine's callbacks come back to it.
 #include <boost/asio/any_io_executor.hpp>
 #include <cstdint>
+#include <filesystem>
 #include <functional>
 #include <memory>
 
@@ -27,6 +28,34 @@ namespace hotline::pbx {
 // Receives every finished call's record; called from a media thread.
 using RecordSink = std::function<void(CallRecord)>;
 
+}  // namespace hotline::pbx
+
+namespace hotline::media {
+class AudioFiles;
+class PromptLibrary;
+class RecordingWriter;
+}  // namespace hotline::media
+
+namespace hotline::pbx {
+
+// What calls need beyond relaying: audio to play, and the recorder. Each may
+// be null (then calls do without: no prompts, no recording). They must
+// outlive the CallManager.
+struct MediaServices {
+  media::AudioFiles* audio = nullptr;        // WAV files as playable audio, cached
+  media::PromptLibrary* prompts = nullptr;   // prompt keys: an admin's recording, else TTS
+  media::RecordingWriter* recorder = nullptr;  // every call recorded through it when set
+  std::filesystem::path hold_music;          // WAV for music on hold; empty: a built-in chime
+};
+
+// One thing to say: a prompt key (an admin's recording replaces the TTS of
+// text when there is one) or, with no key, the TTS of text.
+struct PromptSpec {
+  std::string key;
+  std::string text;
+  std::string voice = "cmn";
+};
+
 class CallManager final : public sip::TransactionUser {
  public:
   // strand: the SIP strand, where every method is called and timers run.
@@ -40,6 +69,9 @@ class CallManager final : public sip::TransactionUser {
   void on_response(sip::TransactionId id, const sip::Message& response) override;
   void on_timeout(sip::TransactionId id) override;
   void on_ack_timeout(sip::TransactionId id) override;
+
+  // Before the first call: prompts, music on hold, recording.
+  void use_media_services(MediaServices services);
 
   // Ends every call (BYE, CANCEL or 503), for a shutdown. On the SIP strand.
   void hang_up_all();
