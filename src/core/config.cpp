@@ -257,8 +257,10 @@ void read_tickets(ObjectReader& t, TicketsConfig& c) {
 }
 
 bool known_target(const std::string& to) {
-  if (to == "echo" || to == "keypad-test" || to == "extension") return true;
-  for (const char* prefix : {"extension:", "trunk:", "ivr:", "queue:", "conference:", "reject:"}) {
+  if (to == "echo" || to == "keypad-test" || to == "extension" || to == "listen" || to == "whisper" || to == "barge")
+    return true;
+  for (const char* prefix :
+       {"extension:", "trunk:", "ivr:", "queue:", "conference:", "listen:", "whisper:", "barge:", "reject:"}) {
     std::string_view p(prefix);
     if (to.size() > p.size() && to.compare(0, p.size(), p) == 0) return true;
   }
@@ -273,8 +275,8 @@ void read_rule(ObjectReader& r, DialRule& rule) {
   if (auto why = dial_pattern_problem(rule.match)) r.bad("match", *why);
   if (!known_target(rule.to)) {
     r.bad("to",
-          "expected echo, keypad-test, extension, extension:NUM, trunk:NAME, ivr:FLOW, queue:NAME, conference:ROOM or "
-          "reject:CODE, got \"" +
+          "expected echo, keypad-test, extension, extension:NUM, trunk:NAME, ivr:FLOW, queue:NAME, conference:ROOM, "
+          "listen, whisper, barge (optionally :NUM) or reject:CODE, got \"" +
               rule.to + "\"");
   }
   if (rule.to.rfind("reject:", 0) == 0) {

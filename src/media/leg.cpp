@@ -308,8 +308,8 @@ void Leg::update_beat() {
 }
 
 void Leg::on_beat(Clock::time_point now) {
-  generated_timestamp_ += Player::kFrameSamples;
   if (digit_sender_ && digit_sender_->busy()) {
+    generated_timestamp_ += Player::kFrameSamples;
     while (auto report = digit_sender_->poll(generated_timestamp_)) {
       send_generated(report->marker, static_cast<std::uint8_t>(codec_.telephone_event_type), report->timestamp,
                      report->payload, now);
@@ -332,6 +332,7 @@ void Leg::on_beat(Clock::time_point now) {
 
 void Leg::send_frame(std::span<const std::int16_t, Player::kFrameSamples> samples, Clock::time_point now) {
   if (!is_g711(codec_.payload_type)) return;
+  generated_timestamp_ += Player::kFrameSamples;
   std::array<std::uint8_t, Player::kFrameSamples> payload{};
   if (codec_.payload_type == kPcmu) {
     g711::encode_ulaw(samples, payload);

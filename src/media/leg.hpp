@@ -70,6 +70,7 @@ class Leg final : public DtmfListener {
   void set_audio_tap(AudioTap tap) { audio_tap_ = std::move(tap); }
   // This leg is the citizen's: what it says and hears goes into the recording (null: none).
   void set_recording(CallRecording* recording) { recording_ = recording; }
+  const CallRecording* recording() const { return recording_; }
   // Sends one 20 ms frame of our own audio (a mix's output) in the leg's codec.
   void send_frame(std::span<const std::int16_t, Player::kFrameSamples> samples, Clock::time_point now);
   const LegCodec& codec() const { return codec_; }

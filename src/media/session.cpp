@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 #include <boost/asio/post.hpp>
+#include <algorithm>
 #include <cstdio>
 #include <random>
 
@@ -42,9 +43,11 @@ SessionImpl::~SessionImpl() {
   // legs' sockets belong to the media thread, so they are closed there.
   if (closed_) return;
   metrics_.sessions.add(-1);
-  if (!legs_.empty() || recording_) {
-    // The recording's clock subscription is the media thread's too.
-    asio::post(thread_->io(), [thread = thread_, legs = std::move(legs_), recording = std::move(recording_)]() mutable {
+  if (!legs_.empty() || recording_ || mix_) {
+    // The recording's and the mix's clock subscriptions are the media thread's too.
+    asio::post(thread_->io(), [thread = thread_, legs = std::move(legs_), recording = std::move(recording_),
+                               mix = std::move(mix_)]() mutable {
+      mix.reset();
       for (const auto& leg : legs) leg->close();
       if (recording) --thread->counters().recordings;
       recording.reset();
@@ -181,9 +184,69 @@ void SessionImpl::record(LegId citizen, RecordingWriter& writer, RecordingInfo i
   });
 }
 
+Mix& SessionImpl::mix() {
+  if (!mix_) mix_ = std::make_unique<Mix>(thread_->clock());
+  return *mix_;
+}
+
+void SessionImpl::conference(LegId id) {
+  on_media_thread([id](SessionImpl& self) {
+    Leg* leg = self.find(id);
+    if (!leg) return;
+    self.detach_partners(*leg);
+    leg->route_to(nullptr);
+    self.mix().add(*leg, true);
+  });
+}
+
+void SessionImpl::supervise(LegId supervisor, LegId agent, LegId citizen, Supervision mode) {
+  on_media_thread([=](SessionImpl& self) {
+    Leg* s = self.find(supervisor);
+    Leg* a = self.find(agent);
+    Leg* c = self.find(citizen);
+    if (!s || !a || !c) {
+      spdlog::warn("event=media.supervise_unknown_leg supervisor={} agent={} citizen={}", supervisor, agent, citizen);
+      return;
+    }
+    for (Leg* leg : {s, a, c}) {
+      self.detach_partners(*leg);
+      leg->route_to(nullptr);
+      self.mix().add(*leg, false);
+    }
+    self.mix().supervise(supervisor, agent, citizen, mode);
+  });
+}
+
+void SessionImpl::leave_mix(LegId id) {
+  on_media_thread([id](SessionImpl& self) {
+    if (self.mix_) self.mix_->remove(id);
+  });
+}
+
+void SessionImpl::remove_legs(std::vector<LegId> ids, std::function<void(StatsList)> done) {
+  on_media_thread([ids = std::move(ids), done = std::move(done)](SessionImpl& self) {
+    StatsList stats;
+    for (LegId id : ids) {
+      auto it = std::find_if(self.legs_.begin(), self.legs_.end(), [id](const auto& l) { return l->id() == id; });
+      if (it == self.legs_.end()) continue;
+      Leg& leg = **it;
+      if (self.mix_) self.mix_->remove(id);
+      self.detach_partners(leg);
+      if (self.recording_ && leg.recording() == self.recording_.get()) {
+        --self.thread_->counters().recordings;
+        self.recording_.reset();
+      }
+      stats.emplace_back(id, leg.close());
+      self.legs_.erase(it);
+    }
+    if (done) done(std::move(stats));
+  });
+}
+
 void SessionImpl::close_now() {
   if (closed_) return;
   closed_ = true;
+  mix_.reset();  // before the legs: it sends to them
   for (const auto& leg : legs_) final_stats_.emplace_back(leg->id(), leg->close());
   if (recording_) --thread_->counters().recordings;
   recording_.reset();  // after the legs: they hold a pointer to it

@@ -12,6 +12,7 @@
 #include "hotline/media/engine.hpp"
 #include "call_recording.hpp"
 #include "leg.hpp"
+#include "mix.hpp"
 #include "media_thread.hpp"
 #include "port_pool.hpp"
 
@@ -35,6 +36,10 @@ class SessionImpl final : public Session, public std::enable_shared_from_this<Se
   void digit_from_signalling(LegId leg, DtmfEvent event) override;
   void send_digits(LegId leg, std::string digits) override;
   void record(LegId citizen, RecordingWriter& writer, RecordingInfo info) override;
+  void conference(LegId leg) override;
+  void supervise(LegId supervisor, LegId agent, LegId citizen, Supervision mode) override;
+  void leave_mix(LegId leg) override;
+  void remove_legs(std::vector<LegId> legs, std::function<void(StatsList)> done) override;
   void close(std::function<void(std::vector<std::pair<LegId, LegStats>>)> done) override;
   void stats(LegId leg, std::function<void(LegStats)> done) override;
 
@@ -61,6 +66,8 @@ class SessionImpl final : public Session, public std::enable_shared_from_this<Se
   // Media thread only.
   std::vector<std::shared_ptr<Leg>> legs_;
   std::unique_ptr<CallRecording> recording_;
+  std::unique_ptr<Mix> mix_;
+  Mix& mix();  // made on first use
   bool closed_ = false;
   std::vector<std::pair<LegId, LegStats>> final_stats_;
 };

@@ -76,6 +76,16 @@ struct Call {
   boost::asio::steady_timer ring_timer;
   boost::asio::steady_timer limit_timer;
   boost::asio::steady_timer idle_timer;  // services we answer ourselves (keypad test): no input for too long
+  bool shared_media = false;             // its legs live in a session others share (a room, a supervised call)
+  std::string room;                      // conference:ROOM
+  std::uint64_t supervising = 0;         // a supervisor's call: the call it joined
+  std::vector<std::uint64_t> supervisors;  // calls supervising this one
+};
+
+// A conference room: one media session that every caller of the room joins.
+struct Room {
+  std::shared_ptr<media::Session> session;
+  int members = 0;
 };
 
 struct LegRef {
@@ -117,6 +127,7 @@ struct CallManager::Impl {
   std::unordered_map<sip::TransactionId, Pending> clients;        // our requests in flight
   std::unordered_map<sip::TransactionId, sip::Message> orphans;   // our INVITEs of calls already over
   std::unordered_set<sip::TransactionId> cancelled_early;         // CANCELled before the call was made
+  std::unordered_map<std::string, Room> rooms;
 
   // calls.cpp: setting up
   void on_invite(sip::TransactionId id, const sip::Message& request, const sip::Source& source);
@@ -149,6 +160,16 @@ struct CallManager::Impl {
   void start_keypad_test(Call& call, Leg& a);
   void on_keypad_digit(std::uint64_t call_id, int leg_index, const media::DtmfEvent& event);
   void arm_idle_timer(Call& call);
+  // call_mix.cpp: conference rooms and supervisors
+  struct Supervised {
+    Call* call = nullptr;
+    Leg* agent = nullptr;
+    Leg* citizen = nullptr;
+  };
+  std::optional<Supervised> find_supervised(const std::string& extension);
+  void join_room(Call& call, const std::string& room);
+  void start_supervision(Call& call, Leg& supervisor, const Route& route, const Supervised& target);
+  void end_mixing(Call& call);  // from end_call, before the media goes
 
   // helpers
   Call* find_call(std::uint64_t id);

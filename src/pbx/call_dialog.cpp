@@ -215,6 +215,7 @@ void CallManager::Impl::end_call(Call& call, const std::string& cause, const std
   call.ring_timer.cancel();
   call.limit_timer.cancel();
   call.idle_timer.cancel();
+  end_mixing(call);
   for (auto& owned : call.legs) {
     Leg& leg = *owned;
     if (!leg.ended) {
@@ -277,7 +278,7 @@ void CallManager::Impl::end_call(Call& call, const std::string& cause, const std
   (record.answered_at ? calls_answered : calls_unanswered).inc();
   bool keep_record = config.calls.cdr;
   auto sink = records;
-  call.media->close([record = std::move(record), media_legs, sink,
+  auto with_stats = [record = std::move(record), media_legs, sink,
                      keep_record](std::vector<std::pair<media::LegId, media::LegStats>> stats) mutable {
     for (const auto& [media_id, s] : stats) {
       for (const auto& [id, index] : media_legs) {
@@ -295,7 +296,15 @@ void CallManager::Impl::end_call(Call& call, const std::string& cause, const std
       }
     }
     if (keep_record && sink) sink(std::move(record));
-  });
+  };
+  if (call.shared_media) {
+    // Others still use the session (a room, the supervised call): only our legs go.
+    std::vector<media::LegId> ours;
+    for (const auto& [id, index] : media_legs) ours.push_back(id);
+    call.media->remove_legs(std::move(ours), std::move(with_stats));
+  } else {
+    call.media->close(std::move(with_stats));
+  }
   calls.erase(call.id);
   calls_active.set(static_cast<std::int64_t>(calls.size()));
 }

@@ -312,6 +312,16 @@ void CallManager::Impl::start_call(sip::TransactionId id, const sip::Message& re
     return respond(id, nullptr, refusal->status, {{"Warning", "399 hotlined \"" + refusal->reason + "\""}});
   }
   auto route = std::get<Route>(routed);
+  const bool supervisor = route.kind == Route::Kind::listen || route.kind == Route::Kind::whisper ||
+                          route.kind == Route::Kind::barge;
+  std::optional<Supervised> supervised;
+  if (supervisor) {
+    supervised = find_supervised(route.target);
+    if (!supervised) {
+      calls_refused.inc();
+      return respond(id, nullptr, 480, {{"Warning", "399 hotlined \"no call to supervise at that extension\""}});
+    }
+  }
 
   auto owned = std::make_unique<Call>(strand);
   Call& call = *owned;
@@ -323,7 +333,15 @@ void CallManager::Impl::start_call(sip::TransactionId id, const sip::Message& re
   call.route = route.describe();
   call.class_of_service = caller.class_of_service;
   call.started_at = now_ms();
-  call.media = media.open_session();
+  if (route.kind == Route::Kind::conference) {
+    join_room(call, route.target);
+  } else if (supervised) {
+    call.media = supervised->call->media;  // the supervisor's leg joins the agent's call's media
+    call.shared_media = true;
+    call.supervising = supervised->call->id;
+  } else {
+    call.media = media.open_session();
+  }
   calls.emplace(call.id, std::move(owned));
   calls_active.set(static_cast<std::int64_t>(calls.size()));
 
@@ -362,7 +380,7 @@ void CallManager::Impl::start_call(sip::TransactionId id, const sip::Message& re
   }
   call.media->set_remote(a.media, a.remote_address, a.remote_port, a.codec);
   call.media->set_flow(a.media, to_flow(a.direction));
-  if (route.kind != Route::Kind::reject) start_recording(call, a);
+  if (route.kind != Route::Kind::reject && !call.shared_media) start_recording(call, a);
   call.limit_timer.expires_after(std::chrono::seconds(config.calls.max_call_seconds));
   call.limit_timer.async_wait([this, call_id = call.id](boost::system::error_code ec) {
     if (ec) return;
@@ -391,10 +409,18 @@ void CallManager::Impl::start_call(sip::TransactionId id, const sip::Message& re
       respond(id, &a, route.status);
       a.status = route.status;
       return end_call(call, "rejected", "system");
+    case Route::Kind::conference:
+      answer_caller(call, a, 200);
+      call.media->conference(a.media);
+      return;
+    case Route::Kind::listen:
+    case Route::Kind::whisper:
+    case Route::Kind::barge:
+      answer_caller(call, a, 200);
+      return start_supervision(call, a, route, *supervised);
     case Route::Kind::ivr:
     case Route::Kind::queue:
-    case Route::Kind::conference:
-      // Served by later subsystems (IVR, ACD, conferences); until they are here, say so.
+      // Served by later subsystems (IVR, ACD); until they are here, say so.
       call.status = 480;
       respond(id, &a, 480, {{"Warning", "399 hotlined \"" + call.route + " is not available on this server yet\""}});
       a.status = 480;

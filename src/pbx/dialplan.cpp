@@ -32,6 +32,10 @@ std::optional<Route> apply(const DialRule& rule, std::string_view number) {
   } else if (kind == "conference") {
     r.kind = Route::Kind::conference;
     r.target = target;
+  } else if (kind == "listen" || kind == "whisper" || kind == "barge") {
+    // A supervisor joins the call of the extension named (or dialled after the prefix).
+    r.kind = kind == "listen" ? Route::Kind::listen : kind == "whisper" ? Route::Kind::whisper : Route::Kind::barge;
+    r.target = target.empty() ? r.number : target;
   } else {
     r.kind = Route::Kind::reject;
     r.status = std::stoi(target);
@@ -57,6 +61,12 @@ std::string Route::describe() const {
       return "queue:" + target;
     case Kind::conference:
       return "conference:" + target;
+    case Kind::listen:
+      return "listen:" + target;
+    case Kind::whisper:
+      return "whisper:" + target;
+    case Kind::barge:
+      return "barge:" + target;
     case Kind::reject:
       return "reject:" + std::to_string(status);
   }

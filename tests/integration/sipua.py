@@ -3,6 +3,7 @@ one call over UDP (INVITE with a G.711 offer, ACK, BYE), receives the RTP the
 daemon sends and decodes it to linear samples, and sends audio, RFC 4733
 digits or in-band tones. sipp cannot save what it hears, which is the point
 of these tests. Standard library only."""
+import hashlib
 import math
 import random
 import re
@@ -117,6 +118,8 @@ class SipUa:
         self.seq = random.randrange(1 << 16)
         self.ts = random.randrange(1 << 32)
         self.ssrc = random.randrange(1 << 32)
+        self.incoming = None        # the INVITE we answered (UAS mode)
+        self.tone_thread = None
         self.sip_thread = threading.Thread(target=self._sip_loop, daemon=True)
         self.rtp_thread = threading.Thread(target=self._rtp_loop, daemon=True)
         self.lock = threading.Lock()
@@ -191,7 +194,12 @@ class SipUa:
                 method = text.split(" ", 1)[0]
                 with self.lock:
                     self.requests.append(text)
-                self._answer_request(text, 200 if method in ("BYE", "INFO", "OPTIONS", "NOTIFY") else 501)
+                if method == "ACK":
+                    continue
+                if method == "INVITE" and self.incoming is None:
+                    self._answer_invite(text)
+                    continue
+                self._answer_request(text, 200 if method in ("BYE", "INFO", "OPTIONS", "NOTIFY", "INVITE") else 501)
                 if method == "BYE":
                     self.ended_by_server = True
 
@@ -202,6 +210,108 @@ class SipUa:
         self.remote_rtp = (addr, port)
         ev = re.search(r"a=rtpmap:(\d+) telephone-event", body)
         self.remote_event_type = int(ev.group(1)) if ev else None
+
+    # -- UAS: a registered phone that answers ---------------------------------
+    def register(self, user, password, timeout=10):
+        """REGISTER with digest (MD5) as `user`; raises unless 200."""
+        self.sip_thread.start()
+        self.rtp_thread.start()
+        self.number = user
+        self.dialled = user
+        ip, port = self._local_sip()
+
+        def send(auth=""):
+            self.cseq += 1
+            self._send(f"REGISTER sip:127.0.0.1:{self.server[1]} SIP/2.0\r\n"
+                       f"Via: SIP/2.0/UDP {ip}:{port};branch=z9hG4bK-reg-{time.time_ns()};rport\r\n"
+                       f"From: <sip:{user}@127.0.0.1>;tag={self.tag}\r\nTo: <sip:{user}@127.0.0.1>\r\n"
+                       f"Call-ID: reg-{self.call_id}\r\nCSeq: {self.cseq} REGISTER\r\nMax-Forwards: 70\r\n"
+                       f"Contact: <sip:{user}@{ip}:{port}>\r\nExpires: 300\r\n{auth}Content-Length: 0\r\n\r\n")
+            return self.cseq
+
+        def final(cseq):
+            deadline = time.time() + timeout
+            while time.time() < deadline:
+                with self.lock:
+                    for status, text in self.responses:
+                        if status >= 200 and f"{cseq} REGISTER" in text:
+                            return status, text
+                time.sleep(0.02)
+            raise AssertionError("no answer to REGISTER")
+
+        status, text = final(send())
+        if status == 401:
+            challenge = re.search(r'(?im)^WWW-Authenticate:\s*Digest (.*algorithm=MD5.*)$', text) or \
+                re.search(r"(?im)^WWW-Authenticate:\s*Digest (.*)$", text)
+            params = dict(re.findall(r'(\w+)="?([^",]*)"?', challenge.group(1)))
+            realm, nonce = params["realm"], params["nonce"]
+            uri = f"sip:127.0.0.1:{self.server[1]}"
+            ha1 = hashlib.md5(f"{user}:{realm}:{password}".encode()).hexdigest()
+            ha2 = hashlib.md5(f"REGISTER:{uri}".encode()).hexdigest()
+            if "qop" in params:
+                cnonce, nc = "0a4f113b", "00000001"
+                response = hashlib.md5(f"{ha1}:{nonce}:{nc}:{cnonce}:auth:{ha2}".encode()).hexdigest()
+                extra = f', qop=auth, nc={nc}, cnonce="{cnonce}"'
+            else:
+                response = hashlib.md5(f"{ha1}:{nonce}:{ha2}".encode()).hexdigest()
+                extra = ""
+            opaque = f', opaque="{params["opaque"]}"' if "opaque" in params else ""
+            auth = (f'Authorization: Digest username="{user}", realm="{realm}", nonce="{nonce}", uri="{uri}", '
+                    f'response="{response}", algorithm=MD5{extra}{opaque}\r\n')
+            status, text = final(send(auth))
+        if status != 200:
+            raise AssertionError(f"REGISTER failed: {text[:300]}")
+
+    def _answer_invite(self, text):
+        self.incoming = text
+        self.dialled = self.number
+        self.call_id = re.search(r"(?im)^Call-ID:\s*(\S+)", text).group(1)
+        self._on_answer(text)  # the offer: where to send our RTP
+        head = text.split("\r\n\r\n", 1)[0]
+        keep = [l for l in head.split("\r\n")[1:] if re.match(r"(?i)(via|from|call-id|cseq):", l)]
+        to = re.search(r"(?im)^To:\s*(.*)$", head).group(1).strip()
+        ip, port = self._local_sip()
+        body = self._sdp()
+        self._send("SIP/2.0 200 OK\r\n" + "\r\n".join(keep) + f"\r\nTo: {to};tag={self.tag}\r\n"
+                   f"Contact: <sip:{self.number}@{ip}:{port}>\r\nContent-Type: application/sdp\r\n"
+                   f"Content-Length: {len(body)}\r\n\r\n{body}")
+
+    def wait_incoming(self, timeout=15):
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            if self.incoming is not None:
+                return
+            time.sleep(0.02)
+        raise AssertionError("no call came in")
+
+    def start_tone(self, frequency, amplitude=4000):
+        """Sends a steady tone until stop_tone()."""
+        self.tone_stop = threading.Event()
+
+        def run():
+            n = 0
+            start = time.time()
+            while not self.tone_stop.is_set() and not self.stop.is_set():
+                frame = [int(amplitude * math.sin(2 * math.pi * frequency * (n + i) / 8000)) for i in range(160)]
+                n += 160
+                enc = bytes(ulaw_encode(x) for x in frame) if self.payload_type == 0 else \
+                    bytes(alaw_encode(x) for x in frame)
+                try:
+                    self._packet(self.payload_type, enc)
+                except OSError:
+                    return
+                self.ts += 160
+                delay = start + n / 8000 - time.time()
+                if delay > 0:
+                    time.sleep(delay)
+        self.tone_thread = threading.Thread(target=run, daemon=True)
+        self.tone_thread.start()
+
+    def stop_tone(self):
+        if self.tone_thread:
+            self.tone_stop.set()
+            self.tone_thread.join(2)
+            self.tone_thread = None
 
     def _ack(self, status):
         ip, port = self._local_sip()
@@ -237,6 +347,7 @@ class SipUa:
                    f"Content-Type: application/dtmf-relay\r\nContent-Length: {len(body)}\r\n\r\n{body}")
 
     def close(self):
+        self.stop_tone()
         self.stop.set()
         for t in (self.sip_thread, self.rtp_thread):
             if t.is_alive():
@@ -313,6 +424,20 @@ class SipUa:
                 if t >= since:
                     out.extend(s)
             return out
+
+
+def tone_level(samples, frequency):
+    """Goertzel: the share of the signal's power at `frequency` (0..1)."""
+    if not samples:
+        return 0.0
+    k = 2 * math.cos(2 * math.pi * frequency / 8000)
+    s1 = s2 = 0.0
+    for x in samples:
+        s0 = x + k * s1 - s2
+        s2, s1 = s1, s0
+    power = s1 * s1 + s2 * s2 - k * s1 * s2
+    total = sum(x * x for x in samples) * len(samples) / 2 or 1.0
+    return power / total
 
 
 def alaw_decode(a):

@@ -18,7 +18,7 @@ import unittest
 import wave
 
 from harness import Daemon, stop_and_check
-from sipua import SipUa, best_correlation, energy
+from sipua import SipUa, best_correlation, energy, tone_level
 from test_calls import SIP_DIR, free_media_port, free_udp_port
 
 PHONE_PASSWORD = "phone-secret-01"
@@ -73,7 +73,10 @@ class MediaTest(unittest.TestCase):
         cls.d = Daemon({
             "trunks": [{"name": "citizens", "acl": ["127.0.0.2/32"]}],
             "dialplan": [{"match": "9196", "to": "echo"}, {"match": "9197", "to": "keypad-test"},
-                         {"match": "_8XXX", "to": "extension"}],
+                         {"match": "_8XXX", "to": "extension"}, {"match": "7700", "to": "conference:lobby"},
+                         {"match": "_*81XXXX", "to": "listen", "strip": 3},
+                         {"match": "_*82XXXX", "to": "whisper", "strip": 3},
+                         {"match": "_*83XXXX", "to": "barge", "strip": 3}],
             "calls": {"ring_timeout_seconds": 20},
             "sip": {"max_requests_per_second": 100000, "overload_lag_ms": 0},
             "recordings": {"header_update_seconds": 1},
@@ -152,6 +155,89 @@ class MediaTest(unittest.TestCase):
                 time.sleep(0.05)
             self.assertTrue(any(s == 400 and "INFO" in t for s, t in ua.responses), ua.responses)
             ua.bye()
+        finally:
+            ua.close()
+
+    # -- mixing: conference rooms, supervisors -------------------------------
+    def hears(self, ua, since, frequency):
+        heard = ua.heard(since)[-4000:]  # the last half second
+        return tone_level(heard, frequency)
+
+    def test_three_party_conference_each_hears_the_other_two(self):
+        tones = {500: None, 1200: None, 2500: None}
+        uas = []
+        try:
+            for f in tones:
+                ua = SipUa(self.d.sip_port)
+                ua.call("7700")
+                ua.start_tone(f)
+                uas.append((f, ua))
+            time.sleep(1.5)
+            since = time.time() - 0.8
+            for f, ua in uas:
+                for other, _ in uas:
+                    level = self.hears(ua, since, other)
+                    if other == f:
+                        self.assertLess(level, 0.02, f"the {f} Hz caller hears itself ({level:.3f})")
+                    else:
+                        self.assertGreater(level, 0.2, f"the {f} Hz caller does not hear {other} Hz ({level:.3f})")
+            wait_log(self.d, r"event=conference\.join call=\S+ room=lobby members=3")
+        finally:
+            for _, ua in uas:
+                ua.bye()
+                ua.close()
+        wait_log(self.d, r"event=conference\.leave")
+
+    def test_listen_whisper_and_barge_into_an_agents_call(self):
+        agent = SipUa(self.d.sip_port, local_ip="127.0.0.1")
+        citizen = SipUa(self.d.sip_port)
+        try:
+            agent.register("8001", PHONE_PASSWORD)
+            citizen.call("8001")
+            agent.wait_incoming()
+            citizen.start_tone(500)
+            agent.start_tone(1200)
+            time.sleep(0.8)
+            t = time.time() - 0.5
+            self.assertGreater(self.hears(citizen, t, 1200), 0.3)
+            self.assertGreater(self.hears(agent, t, 500), 0.3)
+            # (supervisor's digits, whether citizen hears the supervisor, whether the agent does)
+            for prefix, citizen_hears, agent_hears in (("*81", False, False), ("*82", False, True),
+                                                       ("*83", True, True)):
+                supervisor = SipUa(self.d.sip_port)
+                try:
+                    supervisor.call(prefix + "8001")
+                    supervisor.start_tone(2500)
+                    time.sleep(1.2)
+                    t = time.time() - 0.5
+                    self.assertGreater(self.hears(supervisor, t, 500), 0.1, prefix + ": supervisor misses the citizen")
+                    self.assertGreater(self.hears(supervisor, t, 1200), 0.1, prefix + ": supervisor misses the agent")
+                    c = self.hears(citizen, t, 2500)
+                    a = self.hears(agent, t, 2500)
+                    self.assertEqual(c > 0.1, citizen_hears, f"{prefix}: citizen hears the supervisor at {c:.3f}")
+                    self.assertEqual(a > 0.1, agent_hears, f"{prefix}: agent hears the supervisor at {a:.3f}")
+                    self.assertGreater(self.hears(citizen, t, 1200), 0.1, prefix + ": citizen lost the agent")
+                    self.assertGreater(self.hears(agent, t, 500), 0.1, prefix + ": agent lost the citizen")
+                finally:
+                    supervisor.bye()
+                    supervisor.close()
+                time.sleep(0.8)
+                t = time.time() - 0.5
+                # The supervisor left: the two talk directly again.
+                self.assertGreater(self.hears(citizen, t, 1200), 0.3, prefix + ": no bridge after the supervisor")
+                self.assertLess(self.hears(citizen, t, 2500), 0.02)
+            wait_log(self.d, r"event=call\.supervise call=\S+ supervised=\S+ mode=barge agent=extension:8001")
+        finally:
+            citizen.bye()
+            citizen.close()
+            agent.close()
+
+    def test_supervising_an_extension_without_a_call_gets_480(self):
+        ua = SipUa(self.d.sip_port)
+        try:
+            with self.assertRaises(AssertionError) as failed:
+                ua.call("*819999")
+            self.assertIn("480", str(failed.exception))
         finally:
             ua.close()
 

@@ -70,6 +70,11 @@ struct PlayOptions {
 enum class PlayEnd { finished, interrupted, stopped };
 using PlayDone = std::function<void(PlayEnd end, char digit)>;
 using DigitHandler = std::function<void(const DtmfEvent& event)>;
+using StatsList = std::vector<std::pair<LegId, LegStats>>;
+
+// A supervisor in an agent's call: listen (hears both, heard by nobody),
+// whisper (only the agent hears the supervisor), barge (all three hear all).
+enum class Supervision { listen, whisper, barge };
 
 class Session {
  public:
@@ -109,6 +114,16 @@ class Session {
   // music on hold), through the writer thread. One recording per session;
   // a second call does nothing. The writer must outlive the session.
   virtual void record(LegId citizen, RecordingWriter& writer, RecordingInfo info) = 0;
+  // Mixing instead of relaying. conference: the leg joins the session's
+  // conference (everyone in it hears everyone else). supervise: the three
+  // legs go into the mix with the supervisor's mode; call again to change
+  // the mode. leave_mix: the leg is out of the mix (isolated: bridge it again).
+  virtual void conference(LegId leg) = 0;
+  virtual void supervise(LegId supervisor, LegId agent, LegId citizen, Supervision mode) = 0;
+  virtual void leave_mix(LegId leg) = 0;
+  // Closes some legs of a session that others share (a conference room, a
+  // supervised call); done gets their final counters.
+  virtual void remove_legs(std::vector<LegId> legs, std::function<void(StatsList)> done) = 0;
   // Final counters of every leg, after all sockets are closed and ports returned.
   virtual void close(std::function<void(std::vector<std::pair<LegId, LegStats>>)> done) = 0;
   virtual void stats(LegId leg, std::function<void(LegStats)> done) = 0;

@@ -13,7 +13,7 @@
 namespace hotline::pbx {
 
 struct Route {
-  enum class Kind { echo, keypad_test, extension, trunk, ivr, queue, conference, reject };
+  enum class Kind { echo, keypad_test, extension, trunk, ivr, queue, conference, listen, whisper, barge, reject };
   Kind kind = Kind::reject;
   std::string target;            // extension number, trunk name, flow, queue or room
   std::string number;            // the number to send on (after strip and prepend)
