@@ -11,9 +11,14 @@
 # loss, late packets, the relay's CPU % and RSS, CPU µs per relayed packet,
 # and the calls 2 dedicated cores would carry at that cost (200 / CPU% per call).
 #
-# Usage: bench/rtp-concurrency.sh
+# Servers: hotlined (recording off, the relay alone), hotlined-rec (every
+# call recorded to stereo WAV, the default in production; a step also fails
+# when the recorder's queue grows or drops frames), rtpengine.
+#
+# Usage: bench/rtp-concurrency.sh            (hotlined vs rtpengine)
+#        bench/recording-concurrency.sh      (hotlined with recording vs without)
 # Env:   DURATION=60 (s counted per step)  COUNTS="200 400 ..."  WARMUP=2
-#        SETUP_RATE=200  GEN_THREADS=2  SERVERS="hotlined rtpengine"
+#        SETUP_RATE=200  GEN_THREADS=2  SERVERS="hotlined rtpengine" (or hotlined-rec)
 #        RTPENGINE_THREADS=2  RTP_PORTS=20000-29999  MAX_LOSS_PCT=0.1  LATE_MS=40
 #        HOTLINED_MAX_CALLS=20000  HOTLINED=path (no build)   QUICK=1: DURATION=10 unless set.
 set -euo pipefail
@@ -70,8 +75,19 @@ run_step() {
     --duration "$DURATION" --warmup "$WARMUP" --setup-rate "$SETUP_RATE" --threads "$GEN_THREADS" \
     --server-pid "$SERVER_PID" --late-ms "$LATE_MS" >"$out" 2>"$out.err" || rc=$?
   busy1=$(machine_busy_seconds); t1=$(date +%s.%N)
-  local result
+  local result rec=""
   result=$(grep '^RESULT ' "$out" || true)
+  if [[ $name == hotlined-rec ]]; then
+    # Recorder health after the step: frames still queued, frames dropped, bytes on disk per second.
+    local metrics queue dropped bytes
+    metrics=$(curl -fsS --max-time 5 "$BASE/metrics" || true)
+    queue=$(awk '$1 == "hotline_recorder_queue_depth" { print $2 }' <<<"$metrics")
+    dropped=$(awk '$1 == "hotline_recorder_dropped_frames_total" { print $2 }' <<<"$metrics")
+    bytes=$(awk '$1 == "hotline_recorder_bytes_total" { print $2 }' <<<"$metrics")
+    rec=" rec_queue=${queue:-0} rec_dropped=$(awk -v a="${dropped:-0}" -v b="${REC_DROPPED:-0}" 'BEGIN { print a - b }')"
+    rec+=" rec_mb_s=$(awk -v a="${bytes:-0}" -v b="${REC_BYTES:-0}" -v s="$t0" -v e="$t1" 'BEGIN { printf "%.2f", (a - b) / 1048576 / (e - s) }')"
+    REC_DROPPED=${dropped:-0}; REC_BYTES=${bytes:-0}
+  fi
   [[ -n $result ]] || { cat "$out" "$out.err" >&2; echo "$name $calls: rtpload failed (exit $rc)"; return 1; }
   # machine busy % beyond relay + generator would show other work on the box; printed as "machine%".
   awk -v name="$name" -v maxloss="$MAX_LOSS_PCT" \
@@ -79,14 +95,19 @@ run_step() {
     {
       for (i = 2; i <= NF; i++) { split($i, kv, "="); r[kv[1]] = kv[2] }
       per_call = r["established"] > 0 ? r["server_cpu_pct"] / r["established"] : 0
-      pass = r["setup_failed"] == 0 && r["loss_pct"] < maxloss
+      recording = ("rec_queue" in r)
+      # A recorder that falls behind (frames queued after the step, or dropped) fails the step.
+      rec_ok = !recording || (r["rec_queue"] < 1000 && r["rec_dropped"] == 0)
+      pass = r["setup_failed"] == 0 && r["loss_pct"] < maxloss && rec_ok
       p99 = r["delay_p99_ms"] >= 200 ? ">200" : sprintf("%.1f", r["delay_p99_ms"])
       printf "%-9s %6d %7d %9d %8.3f%% %7d %6s %7.1f%% %7.0f MB %8.2f µs %8.0f %6.0f%% %8.0f%%  %s\n",
         name, r["calls"], r["established"], r["pps"], r["loss_pct"], r["late"], p99, r["server_cpu_pct"],
         r["server_rss_kb"] / 1024, r["cpu_us_per_pkt"], r["projected_2core"], r["gen_cpu_pct"], machine,
-        pass ? "ok" : (r["setup_failed"] > 0 ? "FAILED (" r["setup_failed"] " calls not set up, " r["shed503"] " of them 503)" : "FAILED (loss)")
+        (pass ? "ok" : (r["setup_failed"] > 0 ? "FAILED (" r["setup_failed"] " calls not set up, " r["shed503"] " of them 503)" : \
+          (rec_ok ? "FAILED (loss)" : "FAILED (recorder backlog)"))) \
+        (recording ? sprintf("  [disk %s MB/s, recorder queue %d, dropped %d]", r["rec_mb_s"], r["rec_queue"], r["rec_dropped"]) : "")
       exit pass ? 0 : 1
-    }' <<<"$result"
+    }' <<<"$result$rec"
 }
 
 # Steps up the count for one server; $1 name, rest: rtpload's signalling arguments.
@@ -126,11 +147,14 @@ build_rtpload
 
 for server in $SERVERS; do
   case $server in
-    hotlined)
+    hotlined | hotlined-rec)
       build_release
       UAS_PASSWORD="uas-$RANDOM$RANDOM"
       SIP_EXTRA='"max_requests_per_second":1000000,"auth_failures_before_ban":10000'
-      start_daemon "\"calls\":{\"max_calls\":$HOTLINED_MAX_CALLS},\"rtp\":{\"address\":\"127.0.0.1\",\"ports\":\"$RTP_PORTS\"},\"trunks\":[{\"name\":\"load\",\"acl\":[\"127.0.0.1/32\"]}],\"dialplan\":[{\"match\":\"_8XXX\",\"to\":\"extension\"},{\"match\":\"9196\",\"to\":\"echo\"}]"
+      recording=false
+      [[ $server == hotlined-rec ]] && recording=true
+      REC_DROPPED=0; REC_BYTES=0
+      start_daemon "\"recordings\":{\"enabled\":$recording},\"calls\":{\"max_calls\":$HOTLINED_MAX_CALLS},\"rtp\":{\"address\":\"127.0.0.1\",\"ports\":\"$RTP_PORTS\"},\"trunks\":[{\"name\":\"load\",\"acl\":[\"127.0.0.1/32\"]}],\"dialplan\":[{\"match\":\"_8XXX\",\"to\":\"extension\"},{\"match\":\"9196\",\"to\":\"echo\"}]"
       login
       port=$(sip_port)
       [[ -n $port ]] || die "no event=sip.listening line in the daemon log"
@@ -138,7 +162,7 @@ for server in $SERVERS; do
         die "creating SIP account 8001 failed"
       SERVER_PID=$DAEMON_PID
       renice_tree "$SERVER_PID"
-      run_server hotlined --sip "127.0.0.1:$port" --user 8001 --password "$UAS_PASSWORD"
+      run_server "$server" --sip "127.0.0.1:$port" --user 8001 --password "$UAS_PASSWORD"
       stop_daemon
       ;;
     rtpengine)
@@ -160,7 +184,7 @@ for server in $SERVERS; do
       run_server rtpengine --rtpengine "127.0.0.1:$ng"
       stop_pid "$SERVER_PID" 10
       ;;
-    *) die "unknown server '$server' (SERVERS: hotlined rtpengine)" ;;
+    *) die "unknown server '$server' (SERVERS: hotlined hotlined-rec rtpengine)" ;;
   esac
 done
 
@@ -184,4 +208,12 @@ if [[ " $SERVERS " == *" hotlined "* && " $SERVERS " == *" rtpengine "* ]]; then
     printf '  %5d calls: hotlined %6s µs, rtpengine %6s µs, ratio %s\n' "$calls" "$h" "$r" "$(ratio "$h" "$r")"
   done
   echo "projected calls on 2 dedicated cores, hotlined: ${PROJ[hotlined:${BEST[hotlined]}]:-"-"} (goal >= 2,000)"
+fi
+if [[ " $SERVERS " == *" hotlined "* && " $SERVERS " == *" hotlined-rec "* ]]; then
+  echo "count ratio recording on/off: $(ratio "${BEST[hotlined-rec]}" "${BEST[hotlined]}") (target >= 0.8; recorded calls target >= 750)"
+  for calls in $COUNTS; do
+    h=${US_PER_PKT[hotlined:$calls]:-}; r=${US_PER_PKT[hotlined-rec:$calls]:-}
+    [[ -n $h && -n $r && -n ${CPU_PCT[hotlined:$calls]:-} && -n ${CPU_PCT[hotlined-rec:$calls]:-} ]] || continue
+    printf '  %5d calls: CPU per packet with recording %6s µs, without %6s µs, ratio %s\n' "$calls" "$r" "$h" "$(ratio "$r" "$h")"
+  done
 fi

@@ -178,6 +178,7 @@ RecordingWriter::Id RecordingWriter::open(RecordingInfo info) {
     m.kind = Message::open;
     m.id = id;
     m.info = std::make_shared<RecordingInfo>(std::move(info));
+    wake_pending_ = true;
   }
   cv_.notify_one();
   return id;
@@ -186,6 +187,7 @@ RecordingWriter::Id RecordingWriter::open(RecordingInfo info) {
 bool RecordingWriter::append(Id id, std::span<const std::int16_t> stereo) {
   if (id == 0) return false;
   bool accepted = true;
+  bool wake = false;
   {
     std::lock_guard lock(mutex_);
     while (!stereo.empty()) {
@@ -202,7 +204,12 @@ bool RecordingWriter::append(Id id, std::span<const std::int16_t> stereo) {
       ++incoming_frames_;
       stereo = stereo.subspan(n);
     }
+    // Wake the writer once per batch, not per frame: a futex call per 20 ms
+    // frame of every call would cost more than the write.
+    wake = incoming_frames_ >= kWakeFrames && !wake_pending_;
+    if (wake) wake_pending_ = true;
   }
+  if (wake) cv_.notify_one();
   if (!accepted) dropped_.inc();
   return accepted;
 }
@@ -214,6 +221,7 @@ void RecordingWriter::close(Id id) {
     auto& m = incoming_.emplace_back();
     m.kind = Message::close;
     m.id = id;
+    wake_pending_ = true;
   }
   cv_.notify_one();
 }
@@ -232,9 +240,12 @@ void RecordingWriter::serve() {
     bool stopping = false;
     {
       std::unique_lock lock(mutex_);
-      cv_.wait_until(lock, next_update, [this] { return stopping_ || !incoming_.empty(); });
+      // Frames come without a wake-up until a batch is full: look every kPoll anyway.
+      const auto until = std::min(next_update, Clock::now() + kPoll);
+      cv_.wait_until(lock, until, [this] { return stopping_ || wake_pending_; });
       batch.swap(incoming_);
       incoming_frames_ = 0;
+      wake_pending_ = false;
       stopping = stopping_;
     }
     for (auto& m : batch) handle(m);

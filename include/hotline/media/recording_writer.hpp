@@ -121,6 +121,9 @@ class RecordingWriter {
   std::condition_variable cv_;
   std::vector<Message> incoming_;  // double-buffered with the thread's batch: no allocation once warm
   std::size_t incoming_frames_ = 0;
+  bool wake_pending_ = false;  // the writer was (or is being) woken for what is queued
+  static constexpr std::size_t kWakeFrames = 256;                   // frames that make a batch worth a wake-up
+  static constexpr std::chrono::milliseconds kPoll{100};            // the writer looks at least this often
   bool started_ = false;
   bool stopping_ = false;
   std::atomic<Id> next_id_{1};
