@@ -129,6 +129,22 @@ class MediaTest(unittest.TestCase):
         # The digit itself is never logged.
         self.assertNotRegex(log_text(self.d), r"digit=5")
 
+    def test_rfc4733_digits_from_a_sipp_pcap_reach_the_daemon(self):
+        before = len(re.findall(r"event=call\.dtmf call=\S+ source=rfc4733", log_text(self.d)))
+        work = os.path.join(self.d.root, f"dtmf-{time.time_ns()}")
+        os.makedirs(work)
+        r = subprocess.run(["sipp", f"127.0.0.1:{self.d.sip_port}", "-sf", os.path.join(SIP_DIR, "uac_dtmf_pcap.xml"),
+                            "-t", "u1", "-i", "127.0.0.2", "-mp", str(free_media_port()), "-s", "9197", "-m", "1",
+                            "-timeout", "30s", "-timeout_error", "-nostdin"],
+                           cwd=work, capture_output=True, text=True, timeout=60)
+        self.assertEqual(r.returncode, 0, r.stdout[-2000:])
+        deadline = time.time() + 5
+        while time.time() < deadline:
+            if len(re.findall(r"event=call\.dtmf call=\S+ source=rfc4733", log_text(self.d))) > before:
+                break
+            time.sleep(0.1)
+        self.assertGreater(len(re.findall(r"event=call\.dtmf call=\S+ source=rfc4733", log_text(self.d))), before)
+
     def test_inband_and_info_digits_are_heard_without_telephone_event(self):
         ua = SipUa(self.d.sip_port, telephone_event=False)
         try:
