@@ -43,10 +43,12 @@ SessionImpl::~SessionImpl() {
   // legs' sockets belong to the media thread, so they are closed there.
   if (closed_) return;
   metrics_.sessions.add(-1);
-  if (!legs_.empty() || recording_ || mix_) {
-    // The recording's and the mix's clock subscriptions are the media thread's too.
+  if (!legs_.empty() || recording_ || mix_ || !messages_.empty()) {
+    // The recording's, the mix's and the messages' clock subscriptions are the media thread's too.
     asio::post(thread_->io(), [thread = thread_, legs = std::move(legs_), recording = std::move(recording_),
-                               mix = std::move(mix_)]() mutable {
+                               mix = std::move(mix_), messages = std::move(messages_)]() mutable {
+      for (auto& [id, message] : messages) message.second->stop(MessageEnd::hangup);
+      messages.clear();
       mix.reset();
       for (const auto& leg : legs) leg->close();
       if (recording) --thread->counters().recordings;
@@ -184,6 +186,42 @@ void SessionImpl::record(LegId citizen, RecordingWriter& writer, RecordingInfo i
   });
 }
 
+void SessionImpl::record_message(LegId id, MessageOptions options, MessageDone done) {
+  on_media_thread([id, options, done = std::move(done)](SessionImpl& self) mutable {
+    Leg* leg = self.find(id);
+    if (!leg) {
+      if (done) done(MessageEnd::hangup, std::make_shared<Audio>());
+      return;
+    }
+    self.messages_.erase(id);  // a new message replaces one in progress (which ends "stopped")
+    const auto serial = ++self.message_serial_;
+    auto finished = [weak = self.weak_from_this(), id, serial, done = std::move(done)](
+                        MessageEnd end, std::shared_ptr<const Audio> audio) {
+      if (auto s = weak.lock()) {
+        if (Leg* l = s->find(id)) l->set_audio_tap(nullptr);
+        // Erased later, not from inside its own callback; and only if no newer message took its place.
+        asio::post(s->thread_->io(), [s, id, serial] {
+          auto it = s->messages_.find(id);
+          if (it != s->messages_.end() && it->second.first == serial) s->messages_.erase(it);
+        });
+      }
+      if (done) done(end, std::move(audio));
+    };
+    auto recorder = std::make_unique<MessageRecorder>(self.thread_->clock(), options, std::move(finished));
+    leg->set_audio_tap([r = recorder.get()](std::span<const std::int16_t> samples, std::uint32_t, std::uint32_t) {
+      r->hear(samples);
+    });
+    self.messages_[id] = {serial, std::move(recorder)};
+  });
+}
+
+void SessionImpl::stop_message(LegId id) {
+  on_media_thread([id](SessionImpl& self) {
+    auto it = self.messages_.find(id);
+    if (it != self.messages_.end()) it->second.second->stop(MessageEnd::stopped);
+  });
+}
+
 Mix& SessionImpl::mix() {
   if (!mix_) mix_ = std::make_unique<Mix>(thread_->clock());
   return *mix_;
@@ -247,6 +285,7 @@ void SessionImpl::close_now() {
   if (closed_) return;
   closed_ = true;
   mix_.reset();  // before the legs: it sends to them
+  for (auto& [id, message] : messages_) message.second->stop(MessageEnd::hangup);
   for (const auto& leg : legs_) final_stats_.emplace_back(leg->id(), leg->close());
   if (recording_) --thread_->counters().recordings;
   recording_.reset();  // after the legs: they hold a pointer to it

@@ -5,6 +5,7 @@
 #include <atomic>
 #include <boost/asio/ip/address.hpp>
 #include <chrono>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -12,6 +13,7 @@
 #include "hotline/media/engine.hpp"
 #include "call_recording.hpp"
 #include "leg.hpp"
+#include "message_recorder.hpp"
 #include "mix.hpp"
 #include "media_thread.hpp"
 #include "port_pool.hpp"
@@ -36,6 +38,8 @@ class SessionImpl final : public Session, public std::enable_shared_from_this<Se
   void digit_from_signalling(LegId leg, DtmfEvent event) override;
   void send_digits(LegId leg, std::string digits) override;
   void record(LegId citizen, RecordingWriter& writer, RecordingInfo info) override;
+  void record_message(LegId leg, MessageOptions options, MessageDone done) override;
+  void stop_message(LegId leg) override;
   void conference(LegId leg) override;
   void supervise(LegId supervisor, LegId agent, LegId citizen, Supervision mode) override;
   void leave_mix(LegId leg) override;
@@ -67,6 +71,8 @@ class SessionImpl final : public Session, public std::enable_shared_from_this<Se
   std::vector<std::shared_ptr<Leg>> legs_;
   std::unique_ptr<CallRecording> recording_;
   std::unique_ptr<Mix> mix_;
+  std::map<LegId, std::pair<std::uint64_t, std::unique_ptr<MessageRecorder>>> messages_;  // serial, recorder
+  std::uint64_t message_serial_ = 0;
   Mix& mix();  // made on first use
   bool closed_ = false;
   std::vector<std::pair<LegId, LegStats>> final_stats_;

@@ -72,6 +72,14 @@ using PlayDone = std::function<void(PlayEnd end, char digit)>;
 using DigitHandler = std::function<void(const DtmfEvent& event)>;
 using StatsList = std::vector<std::pair<LegId, LegStats>>;
 
+// A message the caller leaves (see Session::record_message).
+struct MessageOptions {
+  int max_ms = 120'000;   // the message ends at this length
+  int silence_ms = 5'000;  // ... or after this long without speech (0: never)
+};
+enum class MessageEnd { stopped, silence, max_length, hangup };
+using MessageDone = std::function<void(MessageEnd end, std::shared_ptr<const Audio> audio)>;
+
 // A supervisor in an agent's call: listen (hears both, heard by nobody),
 // whisper (only the agent hears the supervisor), barge (all three hear all).
 enum class Supervision { listen, whisper, barge };
@@ -114,6 +122,11 @@ class Session {
   // music on hold), through the writer thread. One recording per session;
   // a second call does nothing. The writer must outlive the session.
   virtual void record(LegId citizen, RecordingWriter& writer, RecordingInfo info) = 0;
+  // Collects what the leg's peer says (decoded, 8 kHz) until max length or
+  // silence, or stop_message (a key); done gets the audio, in memory: the
+  // owner writes it out off the media thread. hangup when the leg closes.
+  virtual void record_message(LegId leg, MessageOptions options, MessageDone done) = 0;
+  virtual void stop_message(LegId leg) = 0;
   // Mixing instead of relaying. conference: the leg joins the session's
   // conference (everyone in it hears everyone else). supervise: the three
   // legs go into the mix with the supervisor's mode; call again to change
