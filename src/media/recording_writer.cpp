@@ -134,10 +134,9 @@ RecordingWriter::RecordingWriter(RecordingWriterConfig config, Metrics& metrics,
       failures_(metrics.counter("hotline_recorder_failures_total",
                                 "Recordings that hit a write error (disk full, ...): kept up to the failure.")),
       open_gauge_(metrics.gauge("hotline_recorder_open_recordings", "Recordings open in the writer.")),
+      queue_gauge_(metrics.gauge("hotline_recorder_queue_depth", "Frames and commands waiting for the recorder thread.")),
       write_latency_max_(metrics.gauge("hotline_recorder_write_latency_max_microseconds",
                                        "Slowest append (a buffer flush to the file) since the last header update.")) {
-  metrics.gauge_fn("hotline_recorder_queue_depth", "Frames and commands waiting for the recorder thread.",
-                   [this] { return static_cast<double>(queue_depth()); });
   incoming_.reserve(256);
 }
 
@@ -178,6 +177,7 @@ RecordingWriter::Id RecordingWriter::open(RecordingInfo info) {
     m.kind = Message::open;
     m.id = id;
     m.info = std::make_shared<RecordingInfo>(std::move(info));
+    queue_gauge_.set(static_cast<std::int64_t>(incoming_.size()));
   }
   cv_.notify_one();
   return id;
@@ -202,6 +202,7 @@ bool RecordingWriter::append(Id id, std::span<const std::int16_t> stereo) {
       ++incoming_frames_;
       stereo = stereo.subspan(n);
     }
+    queue_gauge_.set(static_cast<std::int64_t>(incoming_.size()));
   }
   if (!accepted) dropped_.inc();
   return accepted;
@@ -214,6 +215,7 @@ void RecordingWriter::close(Id id) {
     auto& m = incoming_.emplace_back();
     m.kind = Message::close;
     m.id = id;
+    queue_gauge_.set(static_cast<std::int64_t>(incoming_.size()));
   }
   cv_.notify_one();
 }
@@ -235,6 +237,7 @@ void RecordingWriter::serve() {
       cv_.wait_until(lock, next_update, [this] { return stopping_ || !incoming_.empty(); });
       batch.swap(incoming_);
       incoming_frames_ = 0;
+      queue_gauge_.set(0);
       stopping = stopping_;
     }
     for (auto& m : batch) handle(m);
