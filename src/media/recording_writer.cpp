@@ -38,6 +38,8 @@ void write_sidecar(const std::filesystem::path& path, const nlohmann::json& valu
     }
   }
   std::error_code ec;
+  namespace perms = std::filesystem;
+  perms::permissions(temp, perms::perms::owner_read | perms::perms::owner_write | perms::perms::group_read, ec);
   std::filesystem::rename(temp, path, ec);
   if (ec) spdlog::warn("event=recording.sidecar_failed path={} error=\"{}\"", path.string(), ec.message());
 }
