@@ -38,6 +38,8 @@ void write_sidecar(const std::filesystem::path& path, const nlohmann::json& valu
     }
   }
   std::error_code ec;
+  namespace perms = std::filesystem;
+  perms::permissions(temp, perms::perms::owner_read | perms::perms::owner_write | perms::perms::group_read, ec);
   std::filesystem::rename(temp, path, ec);
   if (ec) spdlog::warn("event=recording.sidecar_failed path={} error=\"{}\"", path.string(), ec.message());
 }
@@ -134,10 +136,9 @@ RecordingWriter::RecordingWriter(RecordingWriterConfig config, Metrics& metrics,
       failures_(metrics.counter("hotline_recorder_failures_total",
                                 "Recordings that hit a write error (disk full, ...): kept up to the failure.")),
       open_gauge_(metrics.gauge("hotline_recorder_open_recordings", "Recordings open in the writer.")),
+      queue_gauge_(metrics.gauge("hotline_recorder_queue_depth", "Frames and commands waiting for the recorder thread.")),
       write_latency_max_(metrics.gauge("hotline_recorder_write_latency_max_microseconds",
                                        "Slowest append (a buffer flush to the file) since the last header update.")) {
-  metrics.gauge_fn("hotline_recorder_queue_depth", "Frames and commands waiting for the recorder thread.",
-                   [this] { return static_cast<double>(queue_depth()); });
   incoming_.reserve(256);
 }
 
@@ -179,6 +180,7 @@ RecordingWriter::Id RecordingWriter::open(RecordingInfo info) {
     m.id = id;
     m.info = std::make_shared<RecordingInfo>(std::move(info));
     wake_pending_ = true;
+    queue_gauge_.set(static_cast<std::int64_t>(incoming_.size()));
   }
   cv_.notify_one();
   return id;
@@ -208,6 +210,7 @@ bool RecordingWriter::append(Id id, std::span<const std::int16_t> stereo) {
     // frame of every call would cost more than the write.
     wake = incoming_frames_ >= kWakeFrames && !wake_pending_;
     if (wake) wake_pending_ = true;
+    queue_gauge_.set(static_cast<std::int64_t>(incoming_.size()));
   }
   if (wake) cv_.notify_one();
   if (!accepted) dropped_.inc();
@@ -222,6 +225,7 @@ void RecordingWriter::close(Id id) {
     m.kind = Message::close;
     m.id = id;
     wake_pending_ = true;
+    queue_gauge_.set(static_cast<std::int64_t>(incoming_.size()));
   }
   cv_.notify_one();
 }
@@ -246,6 +250,7 @@ void RecordingWriter::serve() {
       batch.swap(incoming_);
       incoming_frames_ = 0;
       wake_pending_ = false;
+      queue_gauge_.set(0);
       stopping = stopping_;
     }
     for (auto& m : batch) handle(m);

@@ -46,10 +46,8 @@ TtsEngine::TtsEngine(std::filesystem::path cache_dir, Metrics& metrics, std::str
       hits_(metrics.counter("hotline_tts_cache_hits_total", "TTS requests answered from the on-disk cache.")),
       misses_(metrics.counter("hotline_tts_cache_misses_total", "TTS requests that needed a rendering.")),
       failures_(metrics.counter("hotline_tts_failures_total", "TTS renderings that failed.")),
-      render_ms_(metrics.counter("hotline_tts_render_milliseconds_total", "Time the tts thread spent rendering.")) {
-  metrics.gauge_fn("hotline_tts_queue_depth", "Texts waiting for the tts thread.",
-                   [this] { return static_cast<double>(queue_depth()); });
-}
+      render_ms_(metrics.counter("hotline_tts_render_milliseconds_total", "Time the tts thread spent rendering.")),
+      queue_gauge_(metrics.gauge("hotline_tts_queue_depth", "Texts waiting for the tts thread.")) {}
 
 TtsEngine::~TtsEngine() { stop(); }
 
@@ -150,6 +148,7 @@ void TtsEngine::render(std::string text, std::string voice, int rate, boost::asi
       job->waiters = std::move(now);
       pending_.emplace(key, job);
       jobs_.push_back(std::move(job));
+      queue_gauge_.set(static_cast<std::int64_t>(jobs_.size()));
       cv_.notify_one();
       return;
     }
@@ -166,6 +165,7 @@ void TtsEngine::serve() {
       if (stopping_) break;
       job = jobs_.front();
       jobs_.pop_front();
+      queue_gauge_.set(static_cast<std::int64_t>(jobs_.size()));
     }
     auto started = std::chrono::steady_clock::now();
     TtsResult result = render_now(*job);
@@ -185,22 +185,30 @@ void TtsEngine::serve() {
     }
     answer(waiters, result);
   }
-  if (espeak_rate_ > 0) espeak_Terminate();
+  // NOTE: espeak_Terminate() is never called: in espeak-ng 1.51 a second
+  // Initialize/Terminate cycle in one process hangs in Terminate. espeak-ng's
+  // state lives as long as the process, initialised once (see espeak()).
 }
 
 TtsResult TtsEngine::render_now(const Job& job) {
-  if (espeak_rate_ == 0) {
-    espeak_rate_ = espeak_Initialize(AUDIO_OUTPUT_SYNCHRONOUS, 500,
-                                     espeak_data_.empty() ? nullptr : espeak_data_.c_str(),
-                                     espeakINITIALIZE_DONT_EXIT);
-    if (espeak_rate_ <= 0) {
-      espeak_rate_ = -1;
+  // espeak-ng is process-wide state: one rendering at a time in the process,
+  // even with several engines (tests), each on its own tts thread.
+  static std::mutex espeak_mutex;
+  static int espeak_sample_rate = 0;  // 0: not initialised, -1: failed
+  std::lock_guard lock(espeak_mutex);
+  if (espeak_sample_rate == 0) {
+    espeak_sample_rate = espeak_Initialize(AUDIO_OUTPUT_SYNCHRONOUS, 500,
+                                           espeak_data_.empty() ? nullptr : espeak_data_.c_str(),
+                                           espeakINITIALIZE_DONT_EXIT);
+    if (espeak_sample_rate <= 0) {
+      espeak_sample_rate = -1;
       spdlog::error("event=tts.unavailable reason=\"espeak-ng could not be initialised\"");
     } else {
       espeak_SetSynthCallback(collect);
-      spdlog::info("event=tts.ready engine=espeak-ng sample_rate={}", espeak_rate_);
+      spdlog::info("event=tts.ready engine=espeak-ng sample_rate={}", espeak_sample_rate);
     }
   }
+  espeak_rate_ = espeak_sample_rate;
   if (espeak_rate_ < 0) return {{}, "espeak-ng is not available", false, false};
   if (espeak_SetVoiceByName(job.voice.c_str()) != EE_OK) return {{}, "voice: unknown " + job.voice, false, false};
   espeak_SetParameter(espeakRATE, job.rate, 0);

@@ -86,6 +86,12 @@ EXPECTED = {
     ("POST", "/api/v1/sip/accounts"): {"admin"},
     ("PATCH", "/api/v1/sip/accounts/{id}"): {"admin"},
     ("GET", "/api/v1/calls"): READERS,
+    # Recordings and prompts (test_recordings.py).
+    ("GET", "/api/v1/recordings"): READERS,
+    ("GET", "/api/v1/recordings/{id}"): READERS,
+    ("GET", "/api/v1/recordings/{id}/audio"): READERS,
+    ("GET", "/api/v1/prompts"): READERS,
+    ("PUT", "/api/v1/prompts/{key}"): {"admin"},
     # Work orders, departments' directory, knowledge base, citizen access (test_tickets.py, test_open311.py).
     **TICKET_ROUTES,
     ("GET", "/ws"): ANY,

@@ -1,5 +1,7 @@
 #include <gtest/gtest.h>
 
+#include <numeric>
+
 #include "hotline/core/config.hpp"
 
 using hotline::ConfigError;
@@ -90,4 +92,31 @@ TEST(Config, WrongTypeForSection) {
   ASSERT_EQ(p.size(), 2u);
   EXPECT_EQ(p[0], "test.json: data_dir: must not be empty");
   EXPECT_EQ(p[1], "test.json: http: expected an object");
+}
+
+TEST(Config, RecordingsAndPrompts) {
+  auto d = parse_config("{}", "test.json");
+  EXPECT_TRUE(d.recordings.enabled);
+  EXPECT_EQ(d.recordings_path(), std::filesystem::path("var/recordings"));
+  EXPECT_EQ(d.prompts_path(), std::filesystem::path("var/prompts"));
+  EXPECT_EQ(d.tts_cache_path(), std::filesystem::path("var/tts-cache"));
+  auto c = parse_config(R"({"data_dir": "/srv/h", "recordings": {"enabled": false, "directory": "/mnt/rec",
+    "retention_days": 0, "header_update_seconds": 2, "disk_alarm_free_mb": 100},
+    "prompts": {"directory": "p", "voice": "en", "tts_rate": 200}})",
+                        "test.json");
+  EXPECT_FALSE(c.recordings.enabled);
+  EXPECT_EQ(c.recordings_path(), std::filesystem::path("/mnt/rec"));
+  EXPECT_EQ(c.recordings.retention_days, 0u);
+  EXPECT_EQ(c.recordings.header_update_seconds, 2u);
+  EXPECT_EQ(c.prompts_path(), std::filesystem::path("/srv/h/p"));
+  EXPECT_EQ(c.prompts.voice, "en");
+  auto problems = problems_of(R"({"recordings": {"header_update_seconds": 0, "directory": "", "colour": 1},
+    "prompts": {"voice": "Bad Voice", "tts_rate": 10}})");
+  auto joined = std::accumulate(problems.begin(), problems.end(), std::string(),
+                                [](std::string a, const std::string& b) { return a + b + "\n"; });
+  EXPECT_NE(joined.find("recordings.header_update_seconds: must be between 1 and 300"), std::string::npos) << joined;
+  EXPECT_NE(joined.find("recordings.directory: must not be empty"), std::string::npos) << joined;
+  EXPECT_NE(joined.find("recordings.colour: unknown key"), std::string::npos) << joined;
+  EXPECT_NE(joined.find("prompts.voice"), std::string::npos) << joined;
+  EXPECT_NE(joined.find("prompts.tts_rate"), std::string::npos) << joined;
 }

@@ -47,3 +47,34 @@ TEST(RouterTest, MatchesPatternsAndReportsWrongMethods) {
   EXPECT_FALSE(missing.other_method);
   EXPECT_FALSE(router.match("GET", "/api/v1/users/42/extra").route);
 }
+
+TEST(Http, RangeHeaders) {
+  using hotline::api::ByteRange;
+  using hotline::api::parse_range;
+  auto r = parse_range("bytes=0-99", 1000);
+  EXPECT_EQ(r.kind, ByteRange::satisfiable);
+  EXPECT_EQ(r.first, 0u);
+  EXPECT_EQ(r.last, 99u);
+  r = parse_range("bytes=900-", 1000);
+  EXPECT_EQ(r.kind, ByteRange::satisfiable);
+  EXPECT_EQ(r.first, 900u);
+  EXPECT_EQ(r.last, 999u);
+  r = parse_range("bytes=-100", 1000);
+  EXPECT_EQ(r.first, 900u);
+  EXPECT_EQ(r.last, 999u);
+  r = parse_range("bytes=-5000", 1000);
+  EXPECT_EQ(r.first, 0u);
+  r = parse_range("bytes=500-5000", 1000);
+  EXPECT_EQ(r.last, 999u);
+  EXPECT_EQ(parse_range("bytes=1000-", 1000).kind, ByteRange::unsatisfiable);
+  EXPECT_EQ(parse_range("bytes=-0", 1000).kind, ByteRange::unsatisfiable);
+  EXPECT_EQ(parse_range("bytes=0-", 0).kind, ByteRange::unsatisfiable);
+  // Ignored: the whole file is sent.
+  EXPECT_EQ(parse_range("", 1000).kind, ByteRange::none);
+  EXPECT_EQ(parse_range("bytes=0-1,5-6", 1000).kind, ByteRange::none);
+  EXPECT_EQ(parse_range("items=0-1", 1000).kind, ByteRange::none);
+  EXPECT_EQ(parse_range("bytes=5-1", 1000).kind, ByteRange::none);
+  EXPECT_EQ(parse_range("bytes=a-b", 1000).kind, ByteRange::none);
+  EXPECT_EQ(parse_range("bytes=99999999999999999999-", 1000).kind, ByteRange::none);
+  EXPECT_EQ(parse_range("bytes=-", 1000).kind, ByteRange::none);
+}

@@ -136,6 +136,7 @@ class RecordingWriter {
   Counter& writes_;
   Counter& failures_;
   Gauge& open_gauge_;
+  Gauge& queue_gauge_;
   Gauge& write_latency_max_;
   std::thread thread_;
 };

@@ -8,7 +8,8 @@
 // render() is thread-safe and never blocks: a cache hit is answered without
 // the tts thread, a miss queues the text (requests for the same key wait
 // for one rendering). Callbacks are posted to the executor given with the
-// request, never run inline.
+// request, never run inline; that executor's context must outlive the
+// engine (stop() it first).
 #include <boost/asio/any_io_executor.hpp>
 #include <condition_variable>
 #include <cstdint>
@@ -91,6 +92,7 @@ class TtsEngine {
   Counter& misses_;
   Counter& failures_;
   Counter& render_ms_;
+  Gauge& queue_gauge_;
   std::thread thread_;
 };
 
