@@ -28,7 +28,10 @@ void put16(Bytes& b, unsigned v) {
 void put32(Bytes& b, std::uint32_t v) {
   for (int i = 0; i < 4; ++i) b.push_back(static_cast<std::uint8_t>(v >> (8 * i)));
 }
-void tag(Bytes& b, const char* t) { b.insert(b.end(), t, t + 4); }
+// Byte by byte: GCC 12 at -O3 takes insert() into an empty vector for an overflow (-Wstringop-overflow).
+void tag(Bytes& b, const char* t) {
+  for (int i = 0; i < 4; ++i) b.push_back(static_cast<std::uint8_t>(t[i]));
+}
 
 // "RIFF" size "WAVE" "fmt " 16 {tag, channels, rate, byte rate, align, bits} "data" size samples
 Bytes wav(unsigned format_tag, unsigned channels, unsigned rate, unsigned bits, const Bytes& data,
