@@ -145,6 +145,26 @@ struct TicketsConfig {
   std::string letter_issuer = "12345政务服务便民热线";
 };
 
+// The IVR (issue 5): flow files, recorded prompts, flow variables and the
+// schedules that flows test with `schedule: NAME`. Keys: docs/configuration.md "ivr".
+struct IvrSchedule {
+  // Weekdays open: "mon".."sun"; or the single word "all" (every day) or
+  // "working" (the working days of the tickets calendar: weekends and
+  // holidays closed, make-up working days open).
+  std::vector<std::string> days = {"all"};
+  std::vector<std::string> hours = {"00:00-24:00"};  // "HH:MM-HH:MM", Shanghai time, end exclusive
+  bool closed_on_holidays = false;                    // tickets.holidays are closed days
+};
+
+struct IvrConfig {
+  std::string flows_dir = "ivr-flows";  // *.yaml, one flow per file; relative to the working directory
+  std::string prompts_dir = "prompts";  // recorded prompts (KEY.wav, en/KEY.wav); relative to data_dir
+  // Variables every flow sees as ${name}, over the flow's own defaults
+  // (the city's name, other hotlines' numbers for transfers, ...).
+  std::map<std::string, std::string> variables;
+  std::map<std::string, IvrSchedule> schedules = {{"staffed", IvrSchedule{}}};
+};
+
 struct Config {
   std::filesystem::path data_dir = "var";
   SipConfig sip;
@@ -161,8 +181,10 @@ struct Config {
   StoreConfig store;
   LogConfig log;
   TicketsConfig tickets;
+  IvrConfig ivr;
 
   std::filesystem::path database_path() const { return data_dir / "hotline.db"; }
+  std::filesystem::path prompts_path() const;
   std::filesystem::path log_path() const;
 };
 
