@@ -71,6 +71,10 @@ std::string_view to_string(Permission permission) {
       return "kb.manage";
     case Permission::call_records_read:
       return "call_records.read";
+    case Permission::ivr_read:
+      return "ivr.read";
+    case Permission::ivr_manage:
+      return "ivr.manage";
   }
   return "unknown";
 }
@@ -113,6 +117,10 @@ bool role_has(Role role, Permission permission) {
       return role != Role::auditor;
     case Permission::call_records_read:
       return role == Role::admin || role == Role::supervisor || role == Role::auditor;
+    case Permission::ivr_read:
+      return role == Role::admin || role == Role::supervisor;
+    case Permission::ivr_manage:
+      return role == Role::admin;
   }
   return false;
 }

@@ -20,6 +20,9 @@
 namespace hotline::tickets {
 struct Services;
 }
+namespace hotline::ivr {
+class FlowLibrary;
+}
 
 namespace hotline::api {
 
@@ -37,6 +40,7 @@ struct ApiContext {
   std::int64_t started_at_ms = 0;
   std::atomic<bool> draining{false};
   tickets::Services* tickets = nullptr;  // work orders; the ticket routes answer 503 without it
+  ivr::FlowLibrary* ivr_flows = nullptr;  // IVR flows; the ivr routes answer 503 without it
 };
 
 inline constexpr const char* kSessionCookie = "hotline_session";
@@ -79,5 +83,7 @@ void add_ticket_routes(Router& router, Api& api);
 void add_department_routes(Router& router, Api& api);
 void add_kb_routes(Router& router, Api& api);
 void add_public_routes(Router& router, Api& api);
+// IVR flows: list, source, replace (validated), load errors, node counts, reload (routes_ivr.cpp).
+void add_ivr_routes(Router& router, Api& api);
 
 }  // namespace hotline::api

@@ -40,6 +40,8 @@ enum class Permission {
   kb_read,
   kb_manage,
   call_records_read,
+  ivr_read,    // IVR flows: list, source, load errors, live node counts
+  ivr_manage,  // IVR flows: replace a flow, reload the folder
 };
 
 std::string_view to_string(Permission permission);
