@@ -86,6 +86,13 @@ EXPECTED = {
     ("POST", "/api/v1/sip/accounts"): {"admin"},
     ("PATCH", "/api/v1/sip/accounts/{id}"): {"admin"},
     ("GET", "/api/v1/calls"): READERS,
+    # IVR flows (test_ivr_flows.py).
+    ("GET", "/api/v1/ivr/flows"): {"admin", "supervisor"},
+    ("GET", "/api/v1/ivr/flows/{name}"): {"admin", "supervisor"},
+    ("PUT", "/api/v1/ivr/flows/{name}"): {"admin"},
+    ("GET", "/api/v1/ivr/flows/{name}/errors"): {"admin", "supervisor"},
+    ("GET", "/api/v1/ivr/flows/{name}/nodes"): {"admin", "supervisor"},
+    ("POST", "/api/v1/ivr/reload"): {"admin"},
     # Work orders, departments' directory, knowledge base, citizen access (test_tickets.py, test_open311.py).
     **TICKET_ROUTES,
     ("GET", "/ws"): ANY,
