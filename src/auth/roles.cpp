@@ -75,6 +75,10 @@ std::string_view to_string(Permission permission) {
       return "recordings.read";
     case Permission::prompts_manage:
       return "prompts.manage";
+    case Permission::ivr_read:
+      return "ivr.read";
+    case Permission::ivr_manage:
+      return "ivr.manage";
   }
   return "unknown";
 }
@@ -118,6 +122,9 @@ bool role_has(Role role, Permission permission) {
     case Permission::call_records_read:
     case Permission::recordings_read:
       return role == Role::admin || role == Role::supervisor || role == Role::auditor;
+    case Permission::ivr_read:
+      return role == Role::admin || role == Role::supervisor;
+    case Permission::ivr_manage:
     case Permission::prompts_manage:
       return role == Role::admin;
   }

@@ -194,6 +194,7 @@ class ObjectReader {
   }
 
   void bad(const char* key, const std::string& reason) { problems_.push_back(key_path(key) + ": " + reason); }
+  const json& raw() const { return object_; }
   void bad_here(const std::string& reason) { problems_.push_back(path_ + ": " + reason); }
   const std::string& path() const { return path_; }
 
@@ -254,6 +255,60 @@ void read_tickets(ObjectReader& t, TicketsConfig& c) {
   });
   t.string("letter_issuer", c.letter_issuer);
   if (c.letter_issuer.empty() || c.letter_issuer.size() > 200) t.bad("letter_issuer", "must be 1 to 200 bytes");
+}
+
+// "08:00-20:00": minutes of the day, start < end <= 24:00.
+std::optional<std::string> hours_problem(const std::string& text) {
+  unsigned h1 = 0, m1 = 0, h2 = 0, m2 = 0;
+  char c1 = 0, dash = 0, c2 = 0;
+  std::istringstream in(text);
+  bool form = text.size() == 11 && (in >> h1 >> c1 >> m1 >> dash >> h2 >> c2 >> m2) && c1 == ':' && dash == '-' &&
+              c2 == ':' && m1 < 60 && m2 < 60;
+  unsigned from = h1 * 60 + m1, until = h2 * 60 + m2;
+  if (!form || from >= until || until > 24 * 60)
+    return "expected \"HH:MM-HH:MM\" with the start before the end, within 00:00-24:00, got \"" + text + "\"";
+  return std::nullopt;
+}
+
+void read_ivr(ObjectReader& v, IvrConfig& c) {
+  v.string("flows_dir", c.flows_dir);
+  if (c.flows_dir.empty()) v.bad("flows_dir", "must not be empty");
+  v.object("variables", [&](ObjectReader& vars) {
+    for (const auto& [name, value] : vars.raw().items()) {
+      bool good_name = !name.empty() && name.size() <= 64 &&
+                       name.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.") ==
+                           std::string::npos;
+      if (!good_name) {
+        vars.bad(name.c_str(), "variable names are letters, digits, _ and . (at most 64)");
+        continue;
+      }
+      std::string text;
+      vars.string(name.c_str(), text);
+      c.variables[name] = text;
+    }
+  });
+  v.object("schedules", [&](ObjectReader& all) {
+    for (const auto& [name, value] : all.raw().items()) {
+      IvrSchedule schedule;
+      all.object(name.c_str(), [&](ObjectReader& s) {
+        std::vector<std::string> days = schedule.days;
+        s.string_array("days", days, [](const std::string& d) -> std::optional<std::string> {
+          static const std::set<std::string> names = {"mon", "tue", "wed", "thu", "fri", "sat", "sun", "all", "working"};
+          if (!names.count(d)) return "expected mon..sun, all or working, got \"" + d + "\"";
+          return std::nullopt;
+        });
+        if (days.empty()) s.bad("days", "must not be empty");
+        bool word = std::find(days.begin(), days.end(), "all") != days.end() ||
+                    std::find(days.begin(), days.end(), "working") != days.end();
+        if (word && days.size() > 1) s.bad("days", "\"all\" and \"working\" stand alone");
+        schedule.days = days;
+        s.string_array("hours", schedule.hours, hours_problem);
+        if (schedule.hours.empty()) s.bad("hours", "must not be empty");
+        s.boolean("closed_on_holidays", schedule.closed_on_holidays);
+      });
+      c.schedules[name] = std::move(schedule);
+    }
+  });
 }
 
 bool known_target(const std::string& to) {
@@ -360,6 +415,7 @@ std::filesystem::path Config::log_path() const {
   std::filesystem::path p = log.file;
   return p.is_absolute() ? p : data_dir / p;
 }
+
 
 Config parse_config(const std::string& text, const std::string& source_name) {
   json root;
@@ -503,6 +559,7 @@ Config parse_config(const std::string& text, const std::string& source_name) {
       p.integer("tts_rate", c.prompts.tts_rate, 80, 450);
       p.string("hold_music", c.prompts.hold_music);
     });
+    r.object("ivr", [&](ObjectReader& v) { read_ivr(v, c.ivr); });
     r.object("log", [&](ObjectReader& l) {
       l.one_of("level", c.log.level, {"trace", "debug", "info", "warn", "error", "critical", "off"});
       l.string("file", c.log.file);

@@ -27,6 +27,8 @@
 #include "hotline/core/clock.hpp"
 #include "hotline/core/error.hpp"
 #include "hotline/core/version.hpp"
+#include "hotline/ivr/library.hpp"
+#include "hotline/ivr/schedule.hpp"
 #include "hotline/media/engine.hpp"
 #include "hotline/media/audio_files.hpp"
 #include "hotline/media/prompts.hpp"
@@ -177,10 +179,19 @@ int run_daemon(const Config& config) {
   // Prompts, music on hold: WAV files decoded once, off the io and media threads.
   media::AudioFiles audio_files(metrics);
   audio_files.start();
+  // IVR flows: validated at load; an invalid file is logged and kept out
+  // (its errors are shown by GET /api/v1/ivr/flows). Reloaded on SIGHUP.
+  ivr::ValidationContext flow_checks;
+  flow_checks.prompts_dir = config.prompts_path();
+  auto ivr_schedules = ivr::Schedules::from_config(config.ivr, config.tickets);
+  flow_checks.schedules = ivr_schedules.names();
+  ivr::FlowLibrary ivr_flows(config.ivr.flows_dir, flow_checks);
+  ivr_flows.reload_all();
   api::ApiContext context{config, store, metrics, sessions, cpu, hub, now_ms()};
   context.tickets = &ticket_services;
   context.recordings = &recordings;
   context.prompts = &prompts;
+  context.ivr_flows = &ivr_flows;
   api::Api api(context);
   metrics.gauge_fn("hotline_sessions_cached", "Login sessions held in memory.",
                    [&sessions] { return static_cast<double>(sessions.size()); });
@@ -267,6 +278,19 @@ int run_daemon(const Config& config) {
       io.stop();
     });
   });
+
+  // SIGHUP: reload the IVR flows (validated first; an invalid file keeps its running version).
+  asio::signal_set reload_signal(io, SIGHUP);
+  std::function<void()> wait_for_reload = [&] {
+    reload_signal.async_wait([&](boost::system::error_code ec, int) {
+      if (ec) return;
+      spdlog::info("event=ivr.reload_requested by=SIGHUP");
+      api::CpuPool::Job reload = [&ivr_flows](api::CpuContext&) { ivr_flows.reload_all(); };
+      cpu.push(reload);
+      wait_for_reload();
+    });
+  };
+  wait_for_reload();
 
   std::uint64_t watchdog_usec = 0;
   if (sd_watchdog_enabled(0, &watchdog_usec) > 0) {

@@ -13,6 +13,8 @@
 #include "hotline/core/error.hpp"
 #include "hotline/core/logging.hpp"
 #include "hotline/core/version.hpp"
+#include "hotline/ivr/flow.hpp"
+#include "hotline/ivr/schedule.hpp"
 #include "hotline/store/backup.hpp"
 #include "hotline/store/migrations.hpp"
 
@@ -25,6 +27,10 @@ constexpr const char* kUsage = R"(usage: hotlined [--config FILE] [--data-dir DI
 Commands:
   (none)          run the daemon in the foreground until SIGTERM/SIGINT
   check-config    validate the configuration and exit (0 when valid)
+  check-flow FILE...
+                  validate IVR flow files (ivr-flows/*.yaml) against the
+                  configuration; print every problem as file:line:col:
+                  message; exit 1 when any file has one
   backup FILE     write an online backup of the database to FILE
   restore FILE    replace the database with FILE (the daemon must be stopped)
   version         print the version
@@ -123,6 +129,22 @@ int main(int argc, char** argv) {
       need_operands(args, 0, "check-config");
       std::cout << "configuration OK\n";
       return 0;
+    }
+    if (args.command == "check-flow") {
+      if (args.operands.empty()) throw std::invalid_argument("usage: hotlined check-flow FILE...");
+      hotline::ivr::ValidationContext context;
+      context.prompts_dir = config.prompts_path();
+      context.schedules = hotline::ivr::Schedules::from_config(config.ivr, config.tickets).names();
+      bool all_good = true;
+      for (const auto& file : args.operands) {
+        auto result = hotline::ivr::load_flow_file(file, context);
+        for (const auto& e : result.errors) std::cout << e.to_string() << "\n";
+        if (result.flow)
+          std::cout << file << ": OK (" << result.flow->nodes.size() << " nodes)\n";
+        else
+          all_good = false;
+      }
+      return all_good ? 0 : 1;
     }
     if (args.command == "backup") {
       need_operands(args, 1, "backup FILE");

@@ -92,6 +92,13 @@ EXPECTED = {
     ("GET", "/api/v1/recordings/{id}/audio"): READERS,
     ("GET", "/api/v1/prompts"): READERS,
     ("PUT", "/api/v1/prompts/{key}"): {"admin"},
+    # IVR flows (test_ivr_flows.py).
+    ("GET", "/api/v1/ivr/flows"): {"admin", "supervisor"},
+    ("GET", "/api/v1/ivr/flows/{name}"): {"admin", "supervisor"},
+    ("PUT", "/api/v1/ivr/flows/{name}"): {"admin"},
+    ("GET", "/api/v1/ivr/flows/{name}/errors"): {"admin", "supervisor"},
+    ("GET", "/api/v1/ivr/flows/{name}/nodes"): {"admin", "supervisor"},
+    ("POST", "/api/v1/ivr/reload"): {"admin"},
     # Work orders, departments' directory, knowledge base, citizen access (test_tickets.py, test_open311.py).
     **TICKET_ROUTES,
     ("GET", "/ws"): ANY,

@@ -125,6 +125,23 @@ void seed(Database& db, int version) {
             now, now)
           .run();
       break;
+    case 11:  // the IVR: a recorded message, a missed call, a survey with an answer
+      db.query(
+            "INSERT INTO ivr_messages (ticket_id, kind, path, duration_ms, call_uuid, flow, created_at) VALUES "
+            "(1, 'complaint', 'm/1.wav', 12000, 'c1', '12345', ?)",
+            now)
+          .run();
+      db.query(
+            "INSERT INTO ivr_missed_calls (caller_phone_enc, caller_phone_hash, call_uuid, flow, node, reason, at) "
+            "VALUES (x'01', x'02', 'c1', '12345', 'welcome', 'hangup', ?)",
+            now)
+          .run();
+      db.query("INSERT INTO surveys (title, active, created_at) VALUES ('满意度', 1, ?)", now).run();
+      db.query("INSERT INTO survey_questions (survey_id, position, text, max_answer) VALUES (1, 1, '满意请按1', 2)")
+          .run();
+      db.query("INSERT INTO survey_answers (survey_id, question_id, answer, answered_at) VALUES (1, 1, 1, ?)", now)
+          .run();
+      break;
     default:
       FAIL() << "no seed rows for schema version " << version << ": add them so the upgrade test covers it";
   }

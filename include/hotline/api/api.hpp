@@ -26,6 +26,9 @@ class Service;
 namespace hotline::media {
 class PromptLibrary;
 }
+namespace hotline::ivr {
+class FlowLibrary;
+}
 
 namespace hotline::api {
 
@@ -45,6 +48,7 @@ struct ApiContext {
   tickets::Services* tickets = nullptr;  // work orders; the ticket routes answer 503 without it
   recordings::Service* recordings = nullptr;  // call recordings; their routes answer 503 without it
   media::PromptLibrary* prompts = nullptr;    // recorded prompts; their routes answer 503 without it
+  ivr::FlowLibrary* ivr_flows = nullptr;  // IVR flows; the ivr routes answer 503 without it
 };
 
 inline constexpr const char* kSessionCookie = "hotline_session";
@@ -89,5 +93,7 @@ void add_kb_routes(Router& router, Api& api);
 void add_public_routes(Router& router, Api& api);
 // Call recordings (search, metadata, audio with Range) and prompts (routes_recordings.cpp).
 void add_recording_routes(Router& router, Api& api);
+// IVR flows: list, source, replace (validated), load errors, node counts, reload (routes_ivr.cpp).
+void add_ivr_routes(Router& router, Api& api);
 
 }  // namespace hotline::api

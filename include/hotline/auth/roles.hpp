@@ -44,6 +44,8 @@ enum class Permission {
   // and download is audited); upload the prompts that replace TTS.
   recordings_read,
   prompts_manage,
+  ivr_read,    // IVR flows: list, source, load errors, live node counts
+  ivr_manage,  // IVR flows: replace a flow, reload the folder
 };
 
 std::string_view to_string(Permission permission);

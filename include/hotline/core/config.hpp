@@ -162,6 +162,25 @@ struct PromptsConfig {
   std::string hold_music;             // WAV for music on hold, relative to directory; empty: a built-in chime
 };
 
+// The IVR (issue 5): flow files, recorded prompts, flow variables and the
+// schedules that flows test with `schedule: NAME`. Keys: docs/configuration.md "ivr".
+struct IvrSchedule {
+  // Weekdays open: "mon".."sun"; or the single word "all" (every day) or
+  // "working" (the working days of the tickets calendar: weekends and
+  // holidays closed, make-up working days open).
+  std::vector<std::string> days = {"all"};
+  std::vector<std::string> hours = {"00:00-24:00"};  // "HH:MM-HH:MM", Shanghai time, end exclusive
+  bool closed_on_holidays = false;                    // tickets.holidays are closed days
+};
+
+struct IvrConfig {
+  std::string flows_dir = "ivr-flows";  // *.yaml, one flow per file; relative to the working directory
+  // Variables every flow sees as ${name}, over the flow's own defaults
+  // (the city's name, other hotlines' numbers for transfers, ...).
+  std::map<std::string, std::string> variables;
+  std::map<std::string, IvrSchedule> schedules = {{"staffed", IvrSchedule{}}};
+};
+
 struct Config {
   std::filesystem::path data_dir = "var";
   SipConfig sip;
@@ -183,10 +202,11 @@ struct Config {
   TicketsConfig tickets;
   RecordingsConfig recordings;
   PromptsConfig prompts;
+  IvrConfig ivr;
 
   std::filesystem::path database_path() const { return data_dir / "hotline.db"; }
   std::filesystem::path recordings_path() const;
-  std::filesystem::path prompts_path() const;
+  std::filesystem::path prompts_path() const;  // prompts.directory: recorded prompts for players and IVR flows
   std::filesystem::path tts_cache_path() const { return data_dir / "tts-cache"; }
   std::filesystem::path log_path() const;
 };
