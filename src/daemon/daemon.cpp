@@ -30,6 +30,7 @@
 #include "hotline/ivr/library.hpp"
 #include "hotline/ivr/schedule.hpp"
 #include "hotline/media/engine.hpp"
+#include "hotline/ivr/services.hpp"
 #include "hotline/media/audio_files.hpp"
 #include "hotline/media/prompts.hpp"
 #include "hotline/media/recording_writer.hpp"
@@ -246,6 +247,16 @@ int run_daemon(const Config& config) {
   media_services.recorder = config.recordings.enabled ? recordings.writer() : nullptr;
   if (!config.prompts.hold_music.empty()) media_services.hold_music = config.prompts_path() / config.prompts.hold_music;
   calls.use_media_services(std::move(media_services));
+  // ivr:FLOW routes: the flows, the services their actions use (tickets, KB,
+  // surveys, missed calls; completions come back on the SIP strand).
+  ivr::StoreServices ivr_store_services(store, ticket_services, sip_transport->strand());
+  pbx::IvrServices ivr_services;
+  ivr_services.flows = &ivr_flows;
+  ivr_services.services = &ivr_store_services;
+  ivr_services.schedules = &ivr_schedules;
+  ivr_services.prompts_dir = config.prompts_path();
+  ivr_services.messages_dir = config.recordings_path() / "messages";
+  calls.use_ivr(std::move(ivr_services));
   sip_endpoint.set_call_handler(calls);
   every(io, std::chrono::seconds(30),
         [&] { asio::post(sip_transport->strand(), [&registrar] { registrar.sweep(now_ms()); }); });

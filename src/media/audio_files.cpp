@@ -6,6 +6,7 @@
 #include <boost/asio/post.hpp>
 
 #include "hotline/media/wav_reader.hpp"
+#include "hotline/media/wav_writer.hpp"
 
 namespace hotline::media {
 
@@ -40,7 +41,11 @@ void AudioFiles::stop() {
     left.swap(queue_);
   }
   for (auto& r : left) {
-    boost::asio::post(r.executor, [done = std::move(r.done)] { done({nullptr, "the daemon is stopping"}); });
+    if (r.saved) {
+      boost::asio::post(r.executor, [saved = std::move(r.saved)] { saved("the daemon is stopping"); });
+    } else {
+      boost::asio::post(r.executor, [done = std::move(r.done)] { done({nullptr, "the daemon is stopping"}); });
+    }
   }
 }
 
@@ -48,12 +53,24 @@ void AudioFiles::load(std::filesystem::path path, boost::asio::any_io_executor e
   {
     std::lock_guard lock(mutex_);
     if (!stopping_) {
-      queue_.push_back({std::move(path), executor, std::move(done)});
+      queue_.push_back({std::move(path), executor, std::move(done), nullptr, nullptr});
       cv_.notify_one();
       return;
     }
   }
   boost::asio::post(executor, [done = std::move(done)] { done({nullptr, "the daemon is stopping"}); });
+}
+
+void AudioFiles::save(std::filesystem::path path, AudioPtr audio, boost::asio::any_io_executor executor, Saved done) {
+  {
+    std::lock_guard lock(mutex_);
+    if (!stopping_) {
+      queue_.push_back({std::move(path), executor, nullptr, std::move(audio), std::move(done)});
+      cv_.notify_one();
+      return;
+    }
+  }
+  boost::asio::post(executor, [done = std::move(done)] { done("the daemon is stopping"); });
 }
 
 void AudioFiles::serve() {
@@ -65,6 +82,15 @@ void AudioFiles::serve() {
       if (stopping_) return;
       request = std::move(queue_.front());
       queue_.pop_front();
+    }
+    if (request.saved) {
+      std::error_code ec;
+      std::filesystem::create_directories(request.path.parent_path(), ec);
+      if (!ec) ec = write_wav_file(request.path, request.to_save->samples, 1, 8000);
+      std::string error = ec ? request.path.string() + ": " + ec.message() : std::string();
+      boost::asio::post(request.executor,
+                        [saved = std::move(request.saved), error = std::move(error)] { saved(error); });
+      continue;
     }
     auto result = read(request.path);
     boost::asio::post(request.executor,

@@ -11,6 +11,7 @@
 #include "hotline/pbx/calls.hpp"
 #include "hotline/sip/dialog.hpp"
 #include "hotline/sip/sdp.hpp"
+#include "ivr_call.hpp"
 
 namespace hotline::pbx {
 
@@ -80,6 +81,11 @@ struct Call {
   std::string room;                      // conference:ROOM
   std::uint64_t supervising = 0;         // a supervisor's call: the call it joined
   std::vector<std::uint64_t> supervisors;  // calls supervising this one
+  std::unique_ptr<IvrCall> ivr;          // ivr:FLOW calls: the flow's interpreter and its port
+  std::string ivr_path;                  // kept when the interpreter goes
+  Call(const Call&) = delete;
+  Call& operator=(const Call&) = delete;
+  ~Call();
 };
 
 // A conference room: one media session that every caller of the room joins.
@@ -112,6 +118,7 @@ struct CallManager::Impl {
   DialPlan dialplan;
   RecordSink records;
   MediaServices services;
+  IvrServices ivr_services;
   media::AudioPtr hold_music;
   Gauge& calls_active;
   Gauge& legs_active;
@@ -170,6 +177,8 @@ struct CallManager::Impl {
   void join_room(Call& call, const std::string& room);
   void start_supervision(Call& call, Leg& supervisor, const Route& route, const Supervised& target);
   void end_mixing(Call& call);  // from end_call, before the media goes
+  // ivr_call.cpp / calls.cpp: ivr:FLOW
+  void start_ivr(Call& call, Leg& a, const Route& route);
 
   // helpers
   Call* find_call(std::uint64_t id);

@@ -60,6 +60,13 @@ std::string digit_name(char digit) {
   }
 }
 
+PromptSpec prompt(std::string key, std::string text) {
+  PromptSpec spec;
+  spec.key = std::move(key);
+  spec.text = std::move(text);
+  return spec;
+}
+
 std::string digit_key(char digit) {
   if (digit == '*') return "keypad_digit_star";
   if (digit == '#') return "keypad_digit_hash";
@@ -99,7 +106,7 @@ void CallManager::Impl::say(Call& call, Leg& leg, std::vector<PromptSpec> prompt
     Leg& l = *c->legs[static_cast<std::size_t>(leg_index)];
     if (!g->error.empty() || l.ended) {
       if (!g->error.empty()) spdlog::error("event=call.prompt_failed call={} reason=\"{}\"", c->uuid, g->error);
-      if (done) done(*c, media::PlayEnd::stopped, 0);
+      if (done) done(*c, g->error.empty() ? media::PlayEnd::stopped : media::PlayEnd::failed, 0);
       return;
     }
     auto played = [this, call_id, done](media::PlayEnd end, char digit) {
@@ -132,7 +139,11 @@ void CallManager::Impl::say(Call& call, Leg& leg, std::vector<PromptSpec> prompt
       }
       services.audio->load(r.path, strand, loaded);
     };
-    services.prompts->resolve(prompts[i].key, prompts[i].text, prompts[i].voice, strand, resolved);
+    if (!prompts[i].file.empty()) {
+      services.audio->load(prompts[i].file, strand, loaded);
+    } else {
+      services.prompts->resolve(prompts[i].key, prompts[i].text, prompts[i].voice, strand, resolved);
+    }
   }
 }
 
@@ -178,7 +189,7 @@ void CallManager::Impl::start_keypad_test(Call& call, Leg& a) {
   call.media->watch_digits(a.media, heard);
   media::PlayOptions barge_in;
   barge_in.barge_in = true;
-  say(call, a, {{"keypad_test_intro", "您好，这里是按键测试。请按任意键，系统会读出您按的键；按井号键结束。"}}, barge_in,
+  say(call, a, {prompt("keypad_test_intro", "您好，这里是按键测试。请按任意键，系统会读出您按的键；按井号键结束。")}, barge_in,
       nullptr);
 }
 
@@ -192,13 +203,13 @@ void CallManager::Impl::on_keypad_digit(std::uint64_t call_id, int leg_index, co
                event.duration_ms);
   arm_idle_timer(*call);
   if (event.digit == '#') {
-    say(*call, a, {{"keypad_test_goodbye", "再见。"}}, {},
+    say(*call, a, {prompt("keypad_test_goodbye", "再见。")}, {},
         [this](Call& c, media::PlayEnd, char) { end_call(c, "normal", "system"); });
     return;
   }
   media::PlayOptions barge_in;
   barge_in.barge_in = true;
-  say(*call, a, {{digit_key(event.digit), digit_name(event.digit)}}, barge_in, nullptr);
+  say(*call, a, {prompt(digit_key(event.digit), digit_name(event.digit))}, barge_in, nullptr);
 }
 
 }  // namespace hotline::pbx

@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include "call.hpp"
+#include "ivr_call.hpp"
 #include "hotline/core/clock.hpp"
 #include "hotline/core/privacy.hpp"
 
@@ -216,6 +217,11 @@ void CallManager::Impl::end_call(Call& call, const std::string& cause, const std
   call.limit_timer.cancel();
   call.idle_timer.cancel();
   end_mixing(call);
+  if (call.ivr) {
+    call.ivr->on_hangup();  // a missed call is recorded if the flow asks for it
+    call.ivr_path = call.ivr->path_json();
+    call.ivr.reset();
+  }
   for (auto& owned : call.legs) {
     Leg& leg = *owned;
     if (!leg.ended) {
@@ -254,6 +260,7 @@ void CallManager::Impl::end_call(Call& call, const std::string& cause, const std
   record.status = call.status ? call.status : 487;
   record.hangup_cause = call.cause;
   record.hangup_side = call.side;
+  record.ivr_path = call.ivr_path;
   std::vector<std::pair<media::LegId, int>> media_legs;
   for (const auto& leg : call.legs) {
     LegRecord l;

@@ -4,6 +4,8 @@
 #include <spdlog/spdlog.h>
 
 #include "call.hpp"
+#include "hotline/ivr/library.hpp"
+#include "ivr_call.hpp"
 #include "hotline/core/clock.hpp"
 #include "hotline/core/error.hpp"
 #include "hotline/core/privacy.hpp"
@@ -135,6 +137,17 @@ CallManager::CallManager(const Config& config, asio::any_io_executor strand, sip
     : impl_(std::make_unique<Impl>(config, std::move(strand), layer, registrar, media, metrics, std::move(records))) {}
 
 CallManager::~CallManager() = default;
+
+Call::~Call() = default;
+
+void CallManager::use_ivr(IvrServices ivr) { impl_->ivr_services = std::move(ivr); }
+
+void CallManager::Impl::start_ivr(Call& call, Leg& a, const Route& route) {
+  answer_caller(call, a, 200);
+  call.ivr = std::make_unique<IvrCall>(*this, call, a, ivr_services.flows->get(route.target));
+  spdlog::info("event=ivr.start call={} flow={}", call.uuid, route.target);
+  call.ivr->start();
+}
 
 std::size_t CallManager::active_calls() const { return impl_->calls.size(); }
 
@@ -419,8 +432,12 @@ void CallManager::Impl::start_call(sip::TransactionId id, const sip::Message& re
       answer_caller(call, a, 200);
       return start_supervision(call, a, route, *supervised);
     case Route::Kind::ivr:
+      if (ivr_services.flows && ivr_services.services && ivr_services.flows->get(route.target)) {
+        return start_ivr(call, a, route);
+      }
+      [[fallthrough]];
     case Route::Kind::queue:
-      // Served by later subsystems (IVR, ACD); until they are here, say so.
+      // No such flow, or queues (the ACD) not yet on this server: say so.
       call.status = 480;
       respond(id, &a, 480, {{"Warning", "399 hotlined \"" + call.route + " is not available on this server yet\""}});
       a.status = 480;
@@ -654,7 +671,7 @@ void CallManager::Impl::on_leg_answered(Call& call, Leg& leg, const sip::Message
   call.media->bridge(a.media, leg.media);
   a.partner = leg.index;
   leg.partner = a.index;
-  answer_caller(call, a, 200);
+  if (!a.confirmed) answer_caller(call, a, 200);  // an IVR caller was answered already
 }
 
 void CallManager::Impl::answer_caller(Call& call, Leg& a, int status) {

@@ -16,10 +16,10 @@ std::int64_t u(std::uint64_t v) { return static_cast<std::int64_t>(v); }
 std::int64_t insert_call_record(store::Database& db, const CallRecord& r) {
   db.query(
         "INSERT INTO calls (uuid, caller, dialled, source, route, started_at, answered_at, ended_at, duration_ms, "
-        "talk_ms, status, hangup_cause, hangup_side) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "talk_ms, status, hangup_cause, hangup_side, ivr_path) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         r.uuid, r.caller, r.dialled, r.source, r.route, r.started_at, optional_time(r.answered_at), r.ended_at,
         r.ended_at - r.started_at, r.answered_at ? r.ended_at - r.answered_at : std::int64_t{0}, r.status,
-        r.hangup_cause, r.hangup_side)
+        r.hangup_cause, r.hangup_side, r.ivr_path.empty() ? std::optional<std::string>() : std::optional(r.ivr_path))
       .run();
   auto call_id = db.last_insert_id();
   for (const auto& l : r.legs) {

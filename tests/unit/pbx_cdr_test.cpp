@@ -28,7 +28,7 @@ struct CdrDb : ::testing::Test {
 
 CallRecord answered_call(const std::string& uuid, const std::string& caller, std::int64_t start) {
   CallRecord r{uuid,         caller,        "8001", "trunk:carrier", "extension:8001", start,
-               start + 5000, start + 65000, 200,    "normal",        "caller",         {}};
+               start + 5000, start + 65000, 200,    "normal",        "caller",         "",  {}};
   LegRecord a;
   a.index = 0;
   a.role = "caller";

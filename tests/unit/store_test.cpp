@@ -142,6 +142,14 @@ void seed(Database& db, int version) {
       db.query("INSERT INTO survey_answers (survey_id, question_id, answer, answered_at) VALUES (1, 1, 1, ?)", now)
           .run();
       break;
+    case 12:  // a call that went through the IVR
+      db.query(
+            "INSERT INTO calls (uuid, caller, dialled, source, route, started_at, ended_at, duration_ms, talk_ms, status, "
+            "hangup_cause, hangup_side, ivr_path) VALUES ('c12', '1', '12345', 'trunk:t', 'ivr:12345', ?, ?, 0, 0, 200, "
+            "'normal', 'caller', '[]')",
+            now, now)
+          .run();
+      break;
     default:
       FAIL() << "no seed rows for schema version " << version << ": add them so the upgrade test covers it";
   }

@@ -37,12 +37,18 @@ class AudioFiles {
   void start();
   void stop();  // requests still queued are answered with an error
   void load(std::filesystem::path path, boost::asio::any_io_executor executor, Callback done);
+  // Writes audio as an 8 kHz mono WAV (folders made as needed, through a
+  // temporary file and a rename); done gets "" or why not.
+  using Saved = std::function<void(std::string error)>;
+  void save(std::filesystem::path path, AudioPtr audio, boost::asio::any_io_executor executor, Saved done);
 
  private:
   struct Request {
     std::filesystem::path path;
     boost::asio::any_io_executor executor;
     Callback done;
+    AudioPtr to_save;  // set: a save, answered through saved
+    Saved saved;
   };
   struct Cached {
     AudioPtr audio;

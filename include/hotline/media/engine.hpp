@@ -66,8 +66,9 @@ struct PlayOptions {
   bool loop = false;      // play the sequence again and again (music on hold) until stopped
 };
 // finished: played to the end; interrupted: a digit stopped it (barge-in,
-// digit says which); stopped: stop_playing, a newer play, or the leg went.
-enum class PlayEnd { finished, interrupted, stopped };
+// digit says which); stopped: stop_playing, a newer play, or the leg went;
+// failed: there was nothing to play (the owner could not get the audio).
+enum class PlayEnd { finished, interrupted, stopped, failed };
 using PlayDone = std::function<void(PlayEnd end, char digit)>;
 using DigitHandler = std::function<void(const DtmfEvent& event)>;
 using StatsList = std::vector<std::pair<LegId, LegStats>>;

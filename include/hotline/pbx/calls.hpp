@@ -54,6 +54,27 @@ struct PromptSpec {
   std::string key;
   std::string text;
   std::string voice = "cmn";
+  std::filesystem::path file;  // instead of key and text: this WAV file
+};
+
+}  // namespace hotline::pbx
+
+namespace hotline::ivr {
+class FlowLibrary;
+class Services;
+struct Schedules;
+}  // namespace hotline::ivr
+
+namespace hotline::pbx {
+
+// What ivr:FLOW routes need: the flows, the services their actions use, the
+// schedules and variables of the configuration. Must outlive the CallManager.
+struct IvrServices {
+  ivr::FlowLibrary* flows = nullptr;
+  ivr::Services* services = nullptr;
+  const ivr::Schedules* schedules = nullptr;
+  std::filesystem::path prompts_dir;    // for flow items that name a file
+  std::filesystem::path messages_dir;   // where messages callers leave are written
 };
 
 class CallManager final : public sip::TransactionUser {
@@ -72,6 +93,7 @@ class CallManager final : public sip::TransactionUser {
 
   // Before the first call: prompts, music on hold, recording.
   void use_media_services(MediaServices services);
+  void use_ivr(IvrServices ivr);
 
   // Ends every call (BYE, CANCEL or 503), for a shutdown. On the SIP strand.
   void hang_up_all();

@@ -42,6 +42,7 @@ struct CallRecord {
   int status = 0;
   std::string hangup_cause;
   std::string hangup_side;
+  std::string ivr_path;  // JSON steps through the IVR; empty: none
   std::vector<LegRecord> legs;
 };
 
