@@ -258,6 +258,26 @@ class MediaTest(unittest.TestCase):
             ua.close()
 
     # -- recordings ----------------------------------------------------------
+    def citizen_calls_phone(self, scenario):
+        """sipp registers as 8001 and answers (uas_answer.xml); a sipp citizen runs `scenario` towards it."""
+        port = free_udp_port()
+        work = os.path.join(self.d.root, f"sipp-{time.time_ns()}")
+        os.makedirs(work)
+        sipp = ["sipp", f"127.0.0.1:{self.d.sip_port}", "-t", "u1", "-m", "1", "-nostdin"]
+        reg = subprocess.run(sipp + ["-sf", os.path.join(SIP_DIR, "register.xml"), "-i", "127.0.0.1", "-p", str(port),
+                                     "-s", "8001", "-au", "8001", "-ap", PHONE_PASSWORD, "-timeout", "10s",
+                                     "-timeout_error"], cwd=work, capture_output=True, text=True, timeout=30)
+        self.assertEqual(reg.returncode, 0, reg.stdout)
+        phone = subprocess.Popen(sipp + ["-sf", os.path.join(SIP_DIR, "uas_answer.xml"), "-i", "127.0.0.1",
+                                         "-p", str(port), "-mp", str(free_media_port()), "-timeout", "40s"],
+                                 cwd=work, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        time.sleep(0.3)
+        r = subprocess.run(sipp + ["-sf", os.path.join(SIP_DIR, scenario), "-i", "127.0.0.2",
+                                   "-mp", str(free_media_port()), "-s", "8001", "-timeout", "40s", "-timeout_error"],
+                           cwd=work, capture_output=True, text=True, timeout=90)
+        phone.communicate(timeout=60)
+        self.assertEqual(r.returncode, 0, r.stdout[-2000:])
+
     def recording_files(self):
         return sorted(glob.glob(os.path.join(self.d.data_dir, "recordings", "*", "*", "*", "*.wav")))
 
@@ -265,25 +285,7 @@ class MediaTest(unittest.TestCase):
         """The citizen (sipp, 127.0.0.2) plays the pcap sipp ships to the phone 8001,
         which answers and sends nothing: left carries the pcap, right stays quiet."""
         before = set(self.recording_files())
-        port = free_udp_port()
-        work = os.path.join(self.d.root, f"rec-{time.time_ns()}")
-        os.makedirs(work)
-        reg = subprocess.run(["sipp", f"127.0.0.1:{self.d.sip_port}", "-sf", os.path.join(SIP_DIR, "register.xml"),
-                              "-t", "u1", "-i", "127.0.0.1", "-p", str(port), "-s", "8001", "-au", "8001",
-                              "-ap", PHONE_PASSWORD, "-m", "1", "-timeout", "10s", "-timeout_error", "-nostdin"],
-                             cwd=work, capture_output=True, text=True, timeout=30)
-        self.assertEqual(reg.returncode, 0, reg.stdout)
-        phone = subprocess.Popen(["sipp", f"127.0.0.1:{self.d.sip_port}", "-sf", os.path.join(SIP_DIR, "uas_answer.xml"),
-                                  "-t", "u1", "-i", "127.0.0.1", "-p", str(port), "-mp", str(free_media_port()),
-                                  "-m", "1", "-timeout", "40s", "-nostdin"],
-                                 cwd=work, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-        time.sleep(0.3)
-        r = subprocess.run(["sipp", f"127.0.0.1:{self.d.sip_port}", "-sf", os.path.join(SIP_DIR, "uac_call.xml"),
-                            "-t", "u1", "-i", "127.0.0.2", "-mp", str(free_media_port()), "-s", "8001", "-m", "1",
-                            "-timeout", "40s", "-timeout_error", "-nostdin"],
-                           cwd=work, capture_output=True, text=True, timeout=90)
-        phone.communicate(timeout=60)
-        self.assertEqual(r.returncode, 0, r.stdout[-2000:])
+        self.citizen_calls_phone("uac_call.xml")
         deadline = time.time() + 15
         new = []
         while time.time() < deadline:
@@ -314,25 +316,7 @@ class MediaTest(unittest.TestCase):
 
     def test_music_on_hold_plays_to_the_held_party(self):
         played = self.metric("hotline_media_frames_played_total")
-        port = free_udp_port()
-        work = os.path.join(self.d.root, f"hold-{time.time_ns()}")
-        os.makedirs(work)
-        reg = subprocess.run(["sipp", f"127.0.0.1:{self.d.sip_port}", "-sf", os.path.join(SIP_DIR, "register.xml"),
-                              "-t", "u1", "-i", "127.0.0.1", "-p", str(port), "-s", "8001", "-au", "8001",
-                              "-ap", PHONE_PASSWORD, "-m", "1", "-timeout", "10s", "-timeout_error", "-nostdin"],
-                             cwd=work, capture_output=True, text=True, timeout=30)
-        self.assertEqual(reg.returncode, 0, reg.stdout)
-        phone = subprocess.Popen(["sipp", f"127.0.0.1:{self.d.sip_port}", "-sf", os.path.join(SIP_DIR, "uas_answer.xml"),
-                                  "-t", "u1", "-i", "127.0.0.1", "-p", str(port), "-mp", str(free_media_port()),
-                                  "-m", "1", "-timeout", "40s", "-nostdin"],
-                                 cwd=work, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-        time.sleep(0.3)
-        r = subprocess.run(["sipp", f"127.0.0.1:{self.d.sip_port}", "-sf", os.path.join(SIP_DIR, "uac_hold.xml"),
-                            "-t", "u1", "-i", "127.0.0.2", "-mp", str(free_media_port()), "-s", "8001", "-m", "1",
-                            "-timeout", "40s", "-timeout_error", "-nostdin"],
-                           cwd=work, capture_output=True, text=True, timeout=90)
-        phone.communicate(timeout=60)
-        self.assertEqual(r.returncode, 0, r.stdout[-2000:])
+        self.citizen_calls_phone("uac_hold.xml")
         deadline = time.time() + 5
         while time.time() < deadline and self.metric("hotline_media_frames_played_total") <= played:
             time.sleep(0.2)
