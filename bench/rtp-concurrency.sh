@@ -70,6 +70,13 @@ run_step() {
   local name=$1 calls=$2 out rc=0 busy0 busy1 t0 t1
   shift 2
   out=$WORK/$name-$calls.out
+  local rec_bytes0=0 rec_dropped0=0
+  if [[ $name == hotlined-rec ]]; then  # (run_step runs in a subshell: the baseline is read here, per step)
+    local metrics0
+    metrics0=$(curl -fsS --max-time 5 "$BASE/metrics" || true)
+    rec_bytes0=$(awk '$1 == "hotline_recorder_bytes_total" { print $2 }' <<<"$metrics0")
+    rec_dropped0=$(awk '$1 == "hotline_recorder_dropped_frames_total" { print $2 }' <<<"$metrics0")
+  fi
   busy0=$(machine_busy_seconds); t0=$(date +%s.%N)
   timeout $((DURATION + WARMUP + 2 * calls / SETUP_RATE + 90)) nice -n "$BENCH_NICE" "$RTPLOAD" "$@" --calls "$calls" \
     --duration "$DURATION" --warmup "$WARMUP" --setup-rate "$SETUP_RATE" --threads "$GEN_THREADS" \
@@ -84,9 +91,8 @@ run_step() {
     queue=$(awk '$1 == "hotline_recorder_queue_depth" { print $2 }' <<<"$metrics")
     dropped=$(awk '$1 == "hotline_recorder_dropped_frames_total" { print $2 }' <<<"$metrics")
     bytes=$(awk '$1 == "hotline_recorder_bytes_total" { print $2 }' <<<"$metrics")
-    rec=" rec_queue=${queue:-0} rec_dropped=$(awk -v a="${dropped:-0}" -v b="${REC_DROPPED:-0}" 'BEGIN { print a - b }')"
-    rec+=" rec_mb_s=$(awk -v a="${bytes:-0}" -v b="${REC_BYTES:-0}" -v s="$t0" -v e="$t1" 'BEGIN { printf "%.2f", (a - b) / 1048576 / (e - s) }')"
-    REC_DROPPED=${dropped:-0}; REC_BYTES=${bytes:-0}
+    rec=" rec_queue=${queue:-0} rec_dropped=$(awk -v a="${dropped:-0}" -v b="${rec_dropped0:-0}" 'BEGIN { print a - b }')"
+    rec+=" rec_mb_s=$(awk -v a="${bytes:-0}" -v b="${rec_bytes0:-0}" -v s="$t0" -v e="$t1" 'BEGIN { printf "%.2f", (a - b) / 1048576 / (e - s) }')"
   fi
   [[ -n $result ]] || { cat "$out" "$out.err" >&2; echo "$name $calls: rtpload failed (exit $rc)"; return 1; }
   # machine busy % beyond relay + generator would show other work on the box; printed as "machine%".
@@ -153,7 +159,6 @@ for server in $SERVERS; do
       SIP_EXTRA='"max_requests_per_second":1000000,"auth_failures_before_ban":10000'
       recording=false
       [[ $server == hotlined-rec ]] && recording=true
-      REC_DROPPED=0; REC_BYTES=0
       start_daemon "\"recordings\":{\"enabled\":$recording},\"calls\":{\"max_calls\":$HOTLINED_MAX_CALLS},\"rtp\":{\"address\":\"127.0.0.1\",\"ports\":\"$RTP_PORTS\"},\"trunks\":[{\"name\":\"load\",\"acl\":[\"127.0.0.1/32\"]}],\"dialplan\":[{\"match\":\"_8XXX\",\"to\":\"extension\"},{\"match\":\"9196\",\"to\":\"echo\"}]"
       login
       port=$(sip_port)

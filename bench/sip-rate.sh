@@ -12,7 +12,9 @@
 # Env:   DURATION=60 (s per step)  RATES="50 100 200 ..."  HOLD_MS=3000
 #        SERVERS="hotlined kamailio"  KAMAILIO_CHILDREN=4  KAMAILIO_SHM_MB=512
 #        MAX_FAIL_PCT=0.1  HOTLINED_MAX_CALLS=20000  HOTLINED=path (no build)
-#        QUICK=1: DURATION=10 unless set.
+#        QUICK=1: DURATION=10 unless set.  RECORD=true: hotlined records every call
+#        (off by default: kamailio, the peer, records nothing; recording is measured by
+#        bench/recording-concurrency.sh).
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
@@ -177,7 +179,7 @@ for server in $SERVERS; do
       build_release
       UAS_PASSWORD="uas-$RANDOM$RANDOM"
       SIP_EXTRA='"max_requests_per_second":1000000,"auth_failures_before_ban":10000'
-      start_daemon '"calls":{"max_calls":'"$HOTLINED_MAX_CALLS"',"cdr":true},"rtp":{"address":"127.0.0.1","ports":"20000-29999"},"trunks":[{"name":"load","acl":["127.0.0.1/32"]}],"dialplan":[{"match":"_8XXX","to":"extension"},{"match":"9196","to":"echo"}]'
+      start_daemon '"recordings":{"enabled":'"${RECORD:-false}"'},"calls":{"max_calls":'"$HOTLINED_MAX_CALLS"',"cdr":true},"rtp":{"address":"127.0.0.1","ports":"20000-29999"},"trunks":[{"name":"load","acl":["127.0.0.1/32"]}],"dialplan":[{"match":"_8XXX","to":"extension"},{"match":"9196","to":"echo"}]'
       login
       HOTLINE_SIP_PORT=$(sip_port)
       [[ -n $HOTLINE_SIP_PORT ]] || die "no event=sip.listening line in the daemon log"
