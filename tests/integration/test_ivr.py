@@ -128,6 +128,58 @@ class IvrTest(unittest.TestCase):
         self.assertIn("auto_menu", walked)
         self.assertIn("human", walked, walked)
 
+    def walk(self, *keys, settle_ms=1200, then_ms=0):
+        """Calls 12345 and keys each digit (RFC 4733) after settle_ms; returns the call's path."""
+        started = int(time.time() * 1000)
+        ua = SipUa(self.d.sip_port)
+        try:
+            ua.call("12345")
+            for key in keys:
+                ua.send_silence(settle_ms)
+                ua.send_rfc4733(key)
+            before = time.time()
+            ua.send_silence(then_ms or settle_ms)
+            heard = energy(ua.heard(before))
+            ua.bye()
+        finally:
+            ua.close()
+        _, _, path, _ = self.call_record(started)
+        return self.nodes(path), json.loads(path), heard
+
+    def test_status_query_reads_the_tickets_status(self):
+        token = self.d.admin()
+        status, ticket, _ = self.d.request("POST", "/api/v1/tickets", {
+            "type": "complaint", "category_code": "0301", "summary": "小区停水", "content": "幸福路12号停水。",
+            "location": "幸福路12号", "caller_name": "王先生", "caller_phone": "13800138000"}, token=token)
+        self.assertEqual(status, 201, ticket)
+        walked, steps, heard = self.walk("2", "3", *ticket["number"], "#", then_ms=5000)
+        for node in ("auto_menu", "status_number", "status_lookup", "status_read"):
+            self.assertIn(node, walked, walked)
+        lookup = [s for s in steps if s["node"] == "status_lookup"][0]
+        self.assertEqual(lookup["out"], "found", steps)
+        self.assertGreater(heard, 200, "the status was not read out")
+
+    def test_consultation_plays_articles_of_a_section(self):
+        token = self.d.admin()
+        status, article, _ = self.d.request("POST", "/api/v1/kb/articles", {
+            "section": "office_guide", "title": "社保卡补办", "body": "携带身份证到任一社保服务网点办理。"}, token=token)
+        self.assertEqual(status, 201, article)
+        walked, steps, heard = self.walk("2", "4", "3", then_ms=6000)
+        self.assertIn("consult_menu", walked, walked)
+        self.assertIn("kb_office_guide", walked, walked)
+        self.assertGreater(heard, 200, "no article was read out")
+
+    def test_star_goes_back_to_the_previous_menu(self):
+        walked, _, _ = self.walk("2", "*")
+        self.assertEqual(walked[:4], ["entry", "welcome", "auto_menu", "welcome"], walked)
+
+    def test_an_invalid_digit_is_answered_and_the_menu_asked_again(self):
+        walked, steps, _ = self.walk("2", "7", then_ms=3000)
+        menu_steps = [step for step in steps if step["node"] == "auto_menu"]
+        # The menu stays where it is (retries), its outcomes listed in order: "invalid,..." .
+        self.assertTrue(menu_steps and menu_steps[0]["out"].startswith("invalid"), steps)
+        self.assertEqual(walked[-1], "auto_menu", walked)
+
     def test_hanging_up_at_once_leaves_a_missed_call(self):
         started = int(time.time() * 1000)
         ua = SipUa(self.d.sip_port)
