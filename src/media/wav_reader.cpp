@@ -7,38 +7,11 @@
 #include <cerrno>
 #include <cstring>
 
+#include "g711.hpp"
 #include "resample.hpp"
 
 namespace hotline::media {
 namespace {
-
-// G.711 expansion (ITU-T G.711 tables, as computed by the reference
-// decoders). NOTE: the DSP work brings its own codec tables; these two stay
-// private to this file until the merge dedupes them.
-std::int16_t decode_ulaw(std::uint8_t u) {
-  u = static_cast<std::uint8_t>(~u);
-  int t = ((u & 0x0F) << 3) + 0x84;
-  t <<= (u & 0x70) >> 4;
-  return static_cast<std::int16_t>((u & 0x80) ? 0x84 - t : t - 0x84);
-}
-
-std::int16_t decode_alaw(std::uint8_t a) {
-  a ^= 0x55;
-  int t = (a & 0x0F) << 4;
-  int seg = (a & 0x70) >> 4;
-  switch (seg) {
-    case 0:
-      t += 8;
-      break;
-    case 1:
-      t += 0x108;
-      break;
-    default:
-      t += 0x108;
-      t <<= seg - 1;
-  }
-  return static_cast<std::int16_t>((a & 0x80) ? t : -t);
-}
 
 std::uint32_t le32(const std::uint8_t* p) {
   return std::uint32_t{p[0]} | (std::uint32_t{p[1]} << 8) | (std::uint32_t{p[2]} << 16) | (std::uint32_t{p[3]} << 24);
@@ -137,11 +110,11 @@ std::vector<std::int16_t> wav_samples_8k(std::span<const std::uint8_t> bytes, co
       break;
     case WavEncoding::alaw:
       linear.resize(f.data_bytes);
-      for (std::size_t i = 0; i < linear.size(); ++i) linear[i] = decode_alaw(p[i]);
+      for (std::size_t i = 0; i < linear.size(); ++i) linear[i] = g711::alaw_to_linear(p[i]);
       break;
     case WavEncoding::ulaw:
       linear.resize(f.data_bytes);
-      for (std::size_t i = 0; i < linear.size(); ++i) linear[i] = decode_ulaw(p[i]);
+      for (std::size_t i = 0; i < linear.size(); ++i) linear[i] = g711::ulaw_to_linear(p[i]);
       break;
   }
   if (f.sample_rate == 16000) return decimate_16k_to_8k(linear);

@@ -180,6 +180,59 @@ class IvrTest(unittest.TestCase):
         self.assertTrue(menu_steps and menu_steps[0]["out"].startswith("invalid"), steps)
         self.assertEqual(walked[-1], "auto_menu", walked)
 
+    def test_mailbox_message_becomes_a_mailbox_ticket(self):
+        started = int(time.time() * 1000)
+        ua = SipUa(self.d.sip_port)
+        try:
+            ua.call("12345")
+            ua.send_silence(1200)
+            ua.send_rfc4733("2")
+            ua.send_silence(800)
+            ua.send_rfc4733("1")  # mayor's mailbox
+            self.wait_for_beep(ua)
+            ua.send_audio(tone(2.5, 330))
+            ua.send_rfc4733("#")
+            ua.send_silence(1500)
+            ua.bye()
+        finally:
+            ua.close()
+        uuid, _, path, _ = self.call_record(started)
+        self.assertIn("mailbox_ticket", self.nodes(path))
+        with self.d.db() as db:
+            row = db.execute("SELECT t.type FROM ivr_messages m JOIN tickets t ON t.id = m.ticket_id "
+                             "WHERE m.call_uuid = ?", (uuid,)).fetchone()
+        self.assertEqual(row, ("mailbox",))
+
+    def test_outside_staffed_hours_callers_get_the_night_service(self):
+        night = Daemon({
+            "trunks": [{"name": "citizens", "acl": ["127.0.0.2/32"]}],
+            "dialplan": [{"match": "12345", "to": "ivr:12345"}],
+            # Staffed one minute a week (Saturday 00:00 Shanghai time): night for this test.
+            "ivr": {"flows_dir": os.path.join(ROOT, "ivr-flows"),
+                    "schedules": {"staffed": {"days": ["sat"], "hours": ["00:00-00:01"]}}},
+        }).start()
+        try:
+            started = int(time.time() * 1000)
+            ua = SipUa(night.sip_port)
+            try:
+                ua.call("12345")
+                ua.send_silence(1200)
+                ua.send_rfc4733("2")  # night menu: 2 is the automatic service
+                ua.send_silence(1200)
+                ua.bye()
+            finally:
+                ua.close()
+            deadline = time.time() + 10
+            row = None
+            while time.time() < deadline and not row:
+                with night.db() as db:
+                    row = db.execute("SELECT ivr_path FROM calls WHERE started_at >= ?", (started,)).fetchone()
+                time.sleep(0.1)
+            walked = self.nodes(row[0])
+            self.assertEqual(walked[:3], ["entry", "night_welcome", "auto_menu"], walked)
+        finally:
+            stop_and_check(night)
+
     def test_hanging_up_at_once_leaves_a_missed_call(self):
         started = int(time.time() * 1000)
         ua = SipUa(self.d.sip_port)
