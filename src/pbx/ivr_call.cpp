@@ -75,6 +75,42 @@ std::string say_text(ivr::SayKind kind, const std::string& value) {
   return value;
 }
 
+// Where a message goes when its call has ended (see start_message).
+struct OrphanMessage {
+  ivr::Services* services;
+  media::AudioFiles* audio;
+  std::filesystem::path messages_dir;
+  std::string call_uuid;
+  std::string caller;
+  std::string flow;
+  std::string store_as;
+};
+
+constexpr std::size_t kShortestMessage = 2 * 8000;  // 2 s: less is a hang-up, not a message
+
+void keep_orphan_message(const OrphanMessage& m, std::shared_ptr<const media::Audio> audio,
+                         boost::asio::any_io_executor strand) {
+  if (!audio || audio->samples.size() < kShortestMessage || !m.services || !m.audio) return;
+  auto path = m.messages_dir / (m.call_uuid + "-hangup.wav");
+  const auto ms = static_cast<std::int64_t>(audio->samples.size() / 8);
+  auto saved = [m, path, ms](std::string error) {
+    if (!error.empty()) return spdlog::error("event=ivr.message_not_saved reason=\"{}\"", error);
+    ivr::IvrTicket ticket;
+    ticket.type = m.store_as == "mailbox" ? "mailbox" : m.store_as == "complaint" ? "complaint" : "other";
+    ticket.caller_phone = m.caller;
+    ticket.summary = "电话留言（来电者留言后挂机）";
+    ticket.recording_path = path.string();
+    ticket.recording_ms = ms;
+    ticket.call_id = m.call_uuid;
+    ticket.flow = m.flow;
+    m.services->create_ticket(ticket, [uuid = m.call_uuid](ivr::ServiceStatus status, ivr::CreatedTicket created) {
+      if (!status.ok) return spdlog::error("event=ivr.message_ticket_failed call={}", uuid);
+      spdlog::info("event=ivr.message_kept_after_hangup call={} ticket={}", uuid, created.number);
+    });
+  };
+  m.audio->save(path, std::move(audio), strand, std::move(saved));
+}
+
 }  // namespace
 
 IvrCall::IvrCall(CallManager::Impl& pbx, Call& call, Leg& citizen, std::shared_ptr<const ivr::Flow> flow)
@@ -195,10 +231,17 @@ void IvrCall::start_message() {
   media::MessageOptions options;
   options.max_ms = std::max(1, record_options_.max_seconds) * 1000;
   options.silence_ms = std::max(0, record_options_.silence_seconds) * 1000;
-  auto finished = [&pbx = pbx_, call_id = call_id_](media::MessageEnd end, std::shared_ptr<const media::Audio> audio) {
-    asio::post(pbx.strand, [&pbx, call_id, end, audio = std::move(audio)]() mutable {
+  // Callers often say their piece and hang up instead of pressing #: then
+  // the call (and the flow) is gone when the audio arrives, and the message
+  // is kept here, as a ticket of its kind, rather than lost.
+  OrphanMessage orphan{pbx_.ivr_services.services, pbx_.services.audio, pbx_.ivr_services.messages_dir, call->uuid,
+                       call->caller, interpreter_->flow()->name, record_options_.store_as};
+  auto finished = [&pbx = pbx_, call_id = call_id_, orphan = std::move(orphan)](
+                      media::MessageEnd end, std::shared_ptr<const media::Audio> audio) {
+    asio::post(pbx.strand, [&pbx, call_id, end, audio = std::move(audio), orphan]() mutable {
       Call* c = pbx.find_call(call_id);
-      if (c && c->ivr) c->ivr->message_done(end, std::move(audio));
+      if (c && c->ivr) return c->ivr->message_done(end, std::move(audio));
+      keep_orphan_message(orphan, std::move(audio), pbx.strand);
     });
   };
   call->media->record_message(call->legs[static_cast<std::size_t>(leg_index_)]->media, options, finished);

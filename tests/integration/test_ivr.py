@@ -203,6 +203,32 @@ class IvrTest(unittest.TestCase):
                              "WHERE m.call_uuid = ?", (uuid,)).fetchone()
         self.assertEqual(row, ("mailbox",))
 
+    def test_a_caller_who_hangs_up_after_speaking_still_leaves_the_message(self):
+        started = int(time.time() * 1000)
+        ua = SipUa(self.d.sip_port)
+        try:
+            ua.call("12345")
+            ua.send_silence(1200)
+            ua.send_rfc4733("2")
+            ua.send_silence(800)
+            ua.send_rfc4733("1")
+            self.wait_for_beep(ua)
+            ua.send_audio(tone(3.0, 300))
+            ua.bye()  # no #, no silence: just gone
+        finally:
+            ua.close()
+        uuid, _, _, _ = self.call_record(started)
+        deadline = time.time() + 10
+        row = None
+        while time.time() < deadline and not row:
+            with self.d.db() as db:
+                row = db.execute("SELECT t.type, m.duration_ms FROM ivr_messages m JOIN tickets t ON t.id = m.ticket_id "
+                                 "WHERE m.call_uuid = ?", (uuid,)).fetchone()
+            time.sleep(0.2)
+        self.assertIsNotNone(row, "the message was lost")
+        self.assertEqual(row[0], "mailbox")
+        self.assertGreater(row[1], 2500)
+
     def test_outside_staffed_hours_callers_get_the_night_service(self):
         night = Daemon({
             "trunks": [{"name": "citizens", "acl": ["127.0.0.2/32"]}],
