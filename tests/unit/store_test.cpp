@@ -150,6 +150,22 @@ void seed(Database& db, int version) {
             now, now)
           .run();
       break;
+    case 13:  // the ACD: a queue, a member, one event of each log, a callback
+      db.query("INSERT INTO acd_queues (name, settings, updated_at) VALUES ('human', '{}', ?)", now).run();
+      db.query("INSERT INTO acd_members (queue, agent, penalty, updated_at) VALUES ('human', '1001', 0, ?)", now).run();
+      db.query("INSERT INTO acd_queue_events (at, kind, queue, call, priority, position) VALUES (?, 'enter', 'human', "
+               "'c13', 0, 1)",
+               now)
+          .run();
+      db.query("INSERT INTO acd_agent_events (at, agent, from_state, to_state, reason) VALUES (?, '1001', "
+               "'logged_out', 'not_ready', 'login')",
+               now)
+          .run();
+      db.query("INSERT INTO acd_callbacks (call, queue, number_enc, entered_at, requested_at, updated_at) VALUES "
+               "('c13', 'human', x'00', ?, ?, ?)",
+               now, now, now)
+          .run();
+      break;
     default:
       FAIL() << "no seed rows for schema version " << version << ": add them so the upgrade test covers it";
   }
