@@ -49,6 +49,17 @@ std::size_t WsHub::send_to_user(std::int64_t user_id, const SharedText& message)
   return n;
 }
 
+std::size_t WsHub::send_to_job_number(const std::string& job_number, const SharedText& message) {
+  std::size_t n = 0;
+  for (auto& c : snapshot()) {
+    if (c->principal().job_number == job_number) {
+      c->send(message);
+      ++n;
+    }
+  }
+  return n;
+}
+
 void WsHub::close_all() {
   for (auto& c : snapshot()) c->close(1001, "server shutting down");
 }

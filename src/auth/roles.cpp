@@ -79,6 +79,14 @@ std::string_view to_string(Permission permission) {
       return "ivr.read";
     case Permission::ivr_manage:
       return "ivr.manage";
+    case Permission::agent_work:
+      return "agent.work";
+    case Permission::acd_read:
+      return "acd.read";
+    case Permission::acd_supervise:
+      return "acd.supervise";
+    case Permission::acd_manage:
+      return "acd.manage";
   }
   return "unknown";
 }
@@ -127,6 +135,13 @@ bool role_has(Role role, Permission permission) {
     case Permission::ivr_manage:
     case Permission::prompts_manage:
       return role == Role::admin;
+    case Permission::agent_work:
+      return role == Role::agent || role == Role::supervisor;
+    case Permission::acd_read:
+    case Permission::acd_supervise:
+      return role == Role::supervisor || role == Role::admin;
+    case Permission::acd_manage:
+      return role == Role::admin || role == Role::supervisor;
   }
   return false;
 }

@@ -270,6 +270,67 @@ std::optional<std::string> hours_problem(const std::string& text) {
   return std::nullopt;
 }
 
+void read_acd(ObjectReader& a, AcdConfig& c) {
+  const std::set<std::string> rules = {"always", "no_agents_logged_in", "no_agents_available"};
+  if (a.raw().contains("queues")) c.queues.clear();  // the configured set replaces the default "human"
+  a.objects("queues", [&](ObjectReader& q, std::size_t) {
+    AcdQueueConfig queue;
+    q.string("name", queue.name);
+    if (queue.name.empty() || queue.name.size() > 64 ||
+        queue.name.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-") !=
+            std::string::npos)
+      q.bad("name", "letters, digits, _ and - (1-64)");
+    for (const auto& other : c.queues) {
+      if (other.name == queue.name) q.bad("name", "another queue has this name");
+    }
+    q.string("display_name", queue.display_name);
+    if (queue.display_name.empty()) queue.display_name = queue.name;
+    q.one_of("strategy", queue.strategy, {"longest_idle", "round_robin", "fewest_calls", "ring_all", "random", "skills"});
+    q.integer("ring_timeout_seconds", queue.ring_timeout_seconds, 3, 600);
+    q.integer("wrap_up_seconds", queue.wrap_up_seconds, 0, 3600);
+    q.integer("wrap_up_max_seconds", queue.wrap_up_max_seconds, 0, 4 * 3600);
+    q.integer("max_wait_seconds", queue.max_wait_seconds, 0, 24 * 3600);
+    q.integer("max_length", queue.max_length, 0, 100000);
+    q.string("overflow", queue.overflow);
+    if (!queue.overflow.empty() && queue.overflow != "voicemail" && queue.overflow.rfind("queue:", 0) != 0 &&
+        queue.overflow.rfind("ivr:", 0) != 0)
+      q.bad("overflow", "expected queue:NAME, ivr:FLOW, voicemail or \"\"");
+    q.one_of("join_when", queue.join_when, rules);
+    q.one_of("leave_when", queue.leave_when, rules);
+    q.boolean("announce_job_number", queue.announce_job_number);
+    q.integer("announce_every_seconds", queue.announce_every_seconds, 0, 3600);
+    q.integer("service_level_seconds", queue.service_level_seconds, 1, 3600);
+    q.integer("missed_offers_to_pause", queue.missed_offers_to_pause, 0, 100);
+    q.integer("busy_delay_seconds", queue.busy_delay_seconds, 0, 3600);
+    q.integer("priority_aging_seconds", queue.priority_aging_seconds, 0, 24 * 3600);
+    q.boolean("callback", queue.callback);
+    q.integer("callback_attempts", queue.callback_attempts, 1, 20);
+    q.integer("callback_retry_seconds", queue.callback_retry_seconds, 10, 24 * 3600);
+    c.queues.push_back(std::move(queue));
+  });
+  a.objects("members", [&](ObjectReader& m, std::size_t) {
+    AcdMemberConfig member;
+    m.string("queue", member.queue);
+    m.string("agent", member.agent);
+    m.integer("penalty", member.penalty, 0, 100);
+    if (member.agent.empty()) m.bad("agent", "the agent's job number is required");
+    if (std::none_of(c.queues.begin(), c.queues.end(), [&](const AcdQueueConfig& q) { return q.name == member.queue; }))
+      m.bad("queue", "no queue named \"" + member.queue + "\" in acd.queues");
+    c.members.push_back(std::move(member));
+  });
+  a.object("not_ready_reasons", [&](ObjectReader& r) {
+    c.not_ready_reasons.clear();
+    for (const auto& [code, label] : r.raw().items()) {
+      std::string text;
+      r.string(code.c_str(), text);
+      c.not_ready_reasons[code] = text;
+    }
+  });
+  a.string("job_number_announcement", c.job_number_announcement);
+  a.string("callback_caller_id", c.callback_caller_id);
+  a.string("callback_trunk", c.callback_trunk);
+}
+
 void read_ivr(ObjectReader& v, IvrConfig& c) {
   v.string("flows_dir", c.flows_dir);
   if (c.flows_dir.empty()) v.bad("flows_dir", "must not be empty");
@@ -388,6 +449,9 @@ void check_references(const Config& c, std::vector<std::string>& problems) {
         problems.push_back("trunks[" + std::to_string(i) + "].name: \"" + c.trunks[i].name + "\" is used twice");
     }
   }
+  if (!c.acd.callback_trunk.empty() &&
+      std::none_of(c.trunks.begin(), c.trunks.end(), [&](const TrunkConfig& t) { return t.name == c.acd.callback_trunk; }))
+    problems.push_back("acd.callback_trunk: no trunk named \"" + c.acd.callback_trunk + "\" in trunks");
   for (const auto& [name, patterns] : c.classes_of_service) {
     for (std::size_t i = 0; i < patterns.size(); ++i) {
       if (auto why = dial_pattern_problem(patterns[i]))
@@ -560,6 +624,7 @@ Config parse_config(const std::string& text, const std::string& source_name) {
       p.string("hold_music", c.prompts.hold_music);
     });
     r.object("ivr", [&](ObjectReader& v) { read_ivr(v, c.ivr); });
+    r.object("acd", [&](ObjectReader& a) { read_acd(a, c.acd); });
     r.object("log", [&](ObjectReader& l) {
       l.one_of("level", c.log.level, {"trace", "debug", "info", "warn", "error", "critical", "off"});
       l.string("file", c.log.file);

@@ -16,6 +16,7 @@
 #include <functional>
 #include <thread>
 
+#include "hotline/acd/service.hpp"
 #include "hotline/api/api.hpp"
 #include "hotline/api/server.hpp"
 #include "hotline/api/tickets.hpp"
@@ -257,6 +258,29 @@ int run_daemon(const Config& config) {
   ivr_services.prompts_dir = config.prompts_path();
   ivr_services.messages_dir = config.recordings_path() / "messages";
   calls.use_ivr(std::move(ivr_services));
+  // The ACD: the router on its own strand; offers, overflows and
+  // announcements reach calls on the SIP strand; consoles hear of agents and
+  // queues over the WebSocket; a callback that failed for good becomes a
+  // missed-call ticket.
+  acd::Service acd_service(config, io.get_executor(), store, metrics, ticket_services.key);
+  acd_service.on_notice([&hub](acd::Notice notice) { api::push_acd_notice(hub, notice); });
+  acd_service.on_callback_given_up([&ivr_store_services](const acd::Entry& entry) {
+    ivr::IvrTicket ticket;
+    ticket.type = "other";
+    ticket.caller_phone = entry.callback_number;
+    ticket.summary = "排队回电未接通（已尝试" + std::to_string(entry.callback_attempts) + "次），请人工回访";
+    ticket.call_id = entry.id;
+    ticket.flow = "acd:" + entry.queue;
+    ivr_store_services.create_ticket(ticket, [id = entry.id](ivr::ServiceStatus status, ivr::CreatedTicket created) {
+      if (!status.ok) return spdlog::error("event=acd.missed_call_ticket_failed call={}", id);
+      spdlog::info("event=acd.missed_call_ticket call={} ticket={}", id, created.number);
+    });
+  });
+  calls.use_acd(acd_service);
+  acd_service.start();
+  context.acd = &acd_service;
+  context.calls = &calls;
+  context.sip_strand = sip_transport->strand();
   sip_endpoint.set_call_handler(calls);
   every(io, std::chrono::seconds(30),
         [&] { asio::post(sip_transport->strand(), [&registrar] { registrar.sweep(now_ms()); }); });
@@ -274,6 +298,7 @@ int run_daemon(const Config& config) {
     server.begin_shutdown();
     // Calls end with a BYE (or CANCEL, or 503) before the SIP sockets close.
     asio::post(sip_transport->strand(), [&calls] { calls.hang_up_all(); });
+    acd_service.stop();
     sip_transport->stop();
     auto started = std::chrono::steady_clock::now();
     auto deadline = started + kDrainLimit;

@@ -8,6 +8,7 @@
 #include <unordered_set>
 #include <vector>
 
+#include "hotline/acd/service.hpp"
 #include "hotline/pbx/calls.hpp"
 #include "hotline/sip/dialog.hpp"
 #include "hotline/sip/sdp.hpp"
@@ -56,6 +57,25 @@ struct Leg {
   bool auth_retried = false;
   bool holding = false;  // it put its partner on hold: the partner hears music
   bool late_offer = false;  // its INVITE had no SDP: our 200 offers, its ACK answers (RFC 3261 §13.2.1)
+  acd::OfferId offer = 0;   // agent legs: the ACD's offer it rings for
+  std::string agent;        // agent legs: the agent's job number
+};
+
+// A citizen in an ACD queue: waiting (music, announcements, the callback
+// menu) and then talking to the agent who answered.
+struct QueueWait {
+  enum class Menu { none, confirm, keying, closing };
+  std::string queue;
+  int priority = 0;
+  std::int64_t entered_at = 0;  // kept across overflows: the place in line
+  bool admitted = false;        // the ACD took it
+  bool waiting = true;          // in line; false once an agent answered
+  bool callback_requested = false;
+  std::string agent;            // who answered
+  int agent_leg = -1;
+  Menu menu = Menu::none;
+  std::string number;           // to call back: the caller's, or keyed
+  std::vector<PromptSpec> announcements;  // the flow's "please hold", said once
 };
 
 struct Call {
@@ -83,6 +103,10 @@ struct Call {
   std::vector<std::uint64_t> supervisors;  // calls supervising this one
   std::unique_ptr<IvrCall> ivr;          // ivr:FLOW calls: the flow's interpreter and its port
   std::string ivr_path;                  // kept when the interpreter goes
+  std::unique_ptr<QueueWait> queued;     // in (or served from) an ACD queue
+  std::string callback_entry;            // a callback call: the queue entry it serves (legs[0] is the agent)
+  bool callback_reported = false;
+  std::vector<std::string> busy_devices; // agents' devices in this non-ACD call (busy elsewhere)
   Call(const Call&) = delete;
   Call& operator=(const Call&) = delete;
   ~Call();
@@ -135,11 +159,16 @@ struct CallManager::Impl {
   std::unordered_map<sip::TransactionId, sip::Message> orphans;   // our INVITEs of calls already over
   std::unordered_set<sip::TransactionId> cancelled_early;         // CANCELled before the call was made
   std::unordered_map<std::string, Room> rooms;
+  std::unordered_map<std::string, std::uint64_t> calls_by_uuid;
+  std::unordered_map<acd::OfferId, LegRef> offer_legs;
+  acd::Service* acd = nullptr;
+  std::unique_ptr<acd::CallControl> acd_control;
 
   // calls.cpp: setting up
   void on_invite(sip::TransactionId id, const sip::Message& request, const sip::Source& source);
   void start_call(sip::TransactionId id, const sip::Message& request, const sip::Source& source, const Caller& caller);
-  bool dial(Call& call, Leg& from, const Route& route, const std::string& role, int& status_out);
+  bool dial(Call& call, const std::vector<sip::Format>& formats, const Route& route, const std::string& role,
+            int& status_out);
   void on_invite_response(Call& call, Leg& leg, sip::TransactionId id, const sip::Message& response);
   void on_leg_answered(Call& call, Leg& leg, const sip::Message& response);
   void on_leg_failed(Call& call, Leg& leg, int status, const std::string& cause);
@@ -180,8 +209,26 @@ struct CallManager::Impl {
   // ivr_call.cpp / calls.cpp: ivr:FLOW
   void start_ivr(Call& call, Leg& a, const Route& route);
 
+  // queue_call.cpp: the ACD's side of calls
+  void enter_queue(Call& call, Leg& citizen, std::unique_ptr<QueueWait> wait, std::function<void(bool, std::string)> done);
+  void hold_in_queue(Call& call);
+  void on_queue_digit(std::uint64_t call_id, char digit);
+  void ring_agent(const acd::Offer& offer);
+  void stop_ringing(acd::OfferId offer);
+  void queue_overflow(const acd::Entry& entry, const std::string& target, const std::string& reason);
+  void queue_announce(const acd::Entry& entry, int position, acd::Ms estimated_wait);
+  void on_agent_answered(Call& call, Leg& leg);
+  void on_agent_failed(Call& call, Leg& leg, int status, const std::string& cause);
+  void on_agent_hold(Call& call, Leg& leg, bool on);
+  void start_callback_call(const acd::Offer& offer);
+  void on_callback_citizen(Call& call, bool answered);
+  void queue_call_ended(Call& call);  // from end_call
+  void mark_devices_busy(Call& call, std::vector<std::string> devices);
+  Route outbound_route(const std::string& number, std::string& why);
+
   // helpers
   Call* find_call(std::uint64_t id);
+  Call* find_call(const std::string& uuid);
   Leg* find(const LegRef& ref, Call** call_out = nullptr);
   Leg& add_leg(Call& call, const std::string& role, const std::string& endpoint, bool inbound);
   std::string contact_for(const sip::Source& peer) const;

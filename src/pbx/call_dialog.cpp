@@ -103,7 +103,9 @@ void CallManager::Impl::on_reinvite(Call& call, Leg& leg, sip::TransactionId id,
       call.media->set_remote(leg.media, leg.remote_address, leg.remote_port, leg.codec);
     }
     call.media->set_flow(leg.media, to_flow(leg.direction));
+    const bool was_holding = leg.holding;
     update_hold_music(call, leg);
+    if (leg.holding != was_holding) on_agent_hold(call, leg, leg.holding);
     spdlog::info("event=call.reinvite call={} leg={} direction={}", call.uuid, leg.index,
                  sip::to_string(leg.direction));
   }
@@ -165,7 +167,7 @@ void CallManager::Impl::on_refer(Call& call, Leg& leg, sip::TransactionId id, co
   spdlog::info("event=call.refer call={} from_leg={} party_leg={} route={}", call.uuid, leg.index, other->index,
                route.describe());
   int status = 0;
-  if (!dial(call, *other, route, "transfer", status)) {
+  if (!dial(call, other->formats, route, "transfer", status)) {
     notify_transfer(call, leg, status, true);
     other->transfer_pending = false;
     call.media->bridge(other->media, leg.media);
@@ -216,6 +218,7 @@ void CallManager::Impl::end_call(Call& call, const std::string& cause, const std
   call.ring_timer.cancel();
   call.limit_timer.cancel();
   call.idle_timer.cancel();
+  queue_call_ended(call);
   end_mixing(call);
   if (call.ivr) {
     call.ivr->on_hangup();  // a missed call is recorded if the flow asks for it

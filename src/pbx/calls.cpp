@@ -356,6 +356,7 @@ void CallManager::Impl::start_call(sip::TransactionId id, const sip::Message& re
     call.media = media.open_session();
   }
   calls.emplace(call.id, std::move(owned));
+  calls_by_uuid[call.uuid] = call.id;
   calls_active.set(static_cast<std::int64_t>(calls.size()));
 
   Leg& a = add_leg(call, "caller", caller.source, true);
@@ -408,8 +409,12 @@ void CallManager::Impl::start_call(sip::TransactionId id, const sip::Message& re
       return start_keypad_test(call, a);
     case Route::Kind::extension:
     case Route::Kind::trunk: {
+      std::vector<std::string> devices;
+      if (caller.source.rfind("extension:", 0) == 0) devices.push_back(caller.source);
+      if (route.kind == Route::Kind::extension) devices.push_back("extension:" + route.target);
+      mark_devices_busy(call, std::move(devices));
       int status = 0;
-      if (!dial(call, a, route, "callee", status)) {
+      if (!dial(call, a.formats, route, "callee", status)) {
         call.status = status;
         respond(id, &a, status);
         a.status = status;
@@ -435,19 +440,40 @@ void CallManager::Impl::start_call(sip::TransactionId id, const sip::Message& re
       if (ivr_services.flows && ivr_services.services && ivr_services.flows->get(route.target)) {
         return start_ivr(call, a, route);
       }
-      [[fallthrough]];
+      break;
     case Route::Kind::queue:
-      // No such flow, or queues (the ACD) not yet on this server: say so.
-      call.status = 480;
-      respond(id, &a, 480, {{"Warning", "399 hotlined \"" + call.route + " is not available on this server yet\""}});
-      a.status = 480;
-      return end_call(call, "unavailable", "system");
+      if (acd) {
+        answer_caller(call, a, 200);
+        auto wait = std::make_unique<QueueWait>();
+        wait->queue = route.target;
+        return enter_queue(call, a, std::move(wait), [this, call_id = call.id](bool ok, std::string why) {
+          Call* c = find_call(call_id);
+          if (ok || !c) return;
+          media::PlayOptions plain;
+          PromptSpec sorry;
+          sorry.key = "queue_sorry";
+          sorry.text = "对不起，现在坐席全忙，请您稍后再拨，再见。";
+          spdlog::info("event=acd.refused call={} reason={}", c->uuid, why);
+          say(*c, *c->legs[0], {sorry}, plain, [this](Call& again, media::PlayEnd, char) {
+            end_call(again, "queue_refused", "system");
+          });
+        });
+      }
+      break;
+  }
+  {
+    // No such flow, or no ACD on this server: say so.
+    call.status = 480;
+    respond(id, &a, 480, {{"Warning", "399 hotlined \"" + call.route + " is not available on this server\""}});
+    a.status = 480;
+    return end_call(call, "unavailable", "system");
   }
 }
 
 // Starts a leg towards route's target with `from`'s codec; false with a
 // status for the caller when it cannot even be tried.
-bool CallManager::Impl::dial(Call& call, Leg& from, const Route& route, const std::string& role, int& status) {
+bool CallManager::Impl::dial(Call& call, const std::vector<sip::Format>& formats, const Route& route,
+                             const std::string& role, int& status) {
   sip::Source destination;
   sip::Uri target;
   std::string endpoint;
@@ -485,7 +511,7 @@ bool CallManager::Impl::dial(Call& call, Leg& from, const Route& route, const st
 
   Leg& b = add_leg(call, role, endpoint, false);
   b.peer = destination;
-  b.formats = from.formats;
+  b.formats = formats;
   b.codec = codec_of(b.formats, b.codec_name);
   try {
     auto leg = call.media->add_leg();
@@ -526,6 +552,7 @@ bool CallManager::Impl::dial(Call& call, Leg& from, const Route& route, const st
   b.invite = layer.send_request(std::move(invite), destination);
   clients[b.invite] = {{call.id, b.index}, Purpose::invite};
   spdlog::info("event=call.dial call={} leg={} endpoint={}", call.uuid, b.index, endpoint);
+  if (role == "agent") return true;  // the ACD times its offers itself
 
   call.ring_timer.expires_after(std::chrono::seconds(config.calls.ring_timeout_seconds));
   call.ring_timer.async_wait([this, ref = LegRef{call.id, b.index}](boost::system::error_code ec) {
@@ -642,6 +669,7 @@ void CallManager::Impl::on_leg_answered(Call& call, Leg& leg, const sip::Message
   leg.remote_port = sdp->audio->port;
   call.media->set_remote(leg.media, leg.remote_address, leg.remote_port, leg.codec);
 
+  if (leg.role == "agent") return on_agent_answered(call, leg);
   if (leg.role == "transfer") {
     Leg* keep = leg.transfer_for >= 0 ? call.legs[leg.transfer_for].get() : nullptr;
     Leg* referrer = leg.refer_from >= 0 ? call.legs[leg.refer_from].get() : nullptr;
@@ -668,10 +696,12 @@ void CallManager::Impl::on_leg_answered(Call& call, Leg& leg, const sip::Message
     end_leg(call, leg, 200, "normal", "system");
     return end_call(call, "cancel", "caller");
   }
+  if (a.confirmed) call.media->stop_playing(a.media);  // e.g. the music of a transfer from an agent
   call.media->bridge(a.media, leg.media);
   a.partner = leg.index;
   leg.partner = a.index;
   if (!a.confirmed) answer_caller(call, a, 200);  // an IVR caller was answered already
+  if (!call.callback_entry.empty()) on_callback_citizen(call, true);
 }
 
 void CallManager::Impl::answer_caller(Call& call, Leg& a, int status) {
@@ -685,6 +715,7 @@ void CallManager::Impl::answer_caller(Call& call, Leg& a, int status) {
 }
 
 void CallManager::Impl::on_leg_failed(Call& call, Leg& leg, int status, const std::string& cause) {
+  if (leg.role == "agent") return on_agent_failed(call, leg, status, cause);
   end_leg(call, leg, status, cause, leg.role == "callee" ? "callee" : "system");
   if (leg.role == "transfer") {
     Leg* keep = leg.transfer_for >= 0 ? call.legs[leg.transfer_for].get() : nullptr;

@@ -287,9 +287,14 @@ void IvrCall::message_done(media::MessageEnd end, std::shared_ptr<const media::A
 }
 
 void IvrCall::to_queue(ivr::QueueRequest request, std::function<void(ivr::HandOff)> done) {
-  // Queues and agents arrive with the ACD; until then the flow takes its failure branch.
-  spdlog::info("event=ivr.queue_unavailable call_id={} queue={}", call_id_, request.queue);
-  done({false, "no ACD queues on this server yet"});
+  Call* call = pbx_.find_call(call_id_);
+  if (!call) return;
+  auto wait = std::make_unique<QueueWait>();
+  wait->queue = request.queue;
+  wait->priority = request.priority;
+  for (const auto& item : request.announcements) wait->announcements.push_back(spec_of(item));
+  pbx_.enter_queue(*call, *call->legs[static_cast<std::size_t>(leg_index_)], std::move(wait),
+                   [done = std::move(done)](bool accepted, std::string reason) { done({accepted, std::move(reason)}); });
 }
 
 void IvrCall::transfer(ivr::TransferRequest request, std::function<void(ivr::HandOff)> done) {
@@ -311,7 +316,7 @@ void IvrCall::transfer(ivr::TransferRequest request, std::function<void(ivr::Han
     }
   }
   int status = 0;
-  if (!pbx_.dial(*call, citizen, route, "callee", status)) return done({false, "status " + std::to_string(status)});
+  if (!pbx_.dial(*call, citizen.formats, route, "callee", status)) return done({false, "status " + std::to_string(status)});
   spdlog::info("event=ivr.transfer call={} to={}", call->uuid, route.describe());
   done({true, {}});
 }

@@ -3,6 +3,7 @@
 // mapping and request metrics. Transport-free: the Beast server hands it an
 // HttpRequest and writes back the HttpResponse.
 #include <atomic>
+#include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
 #include <memory>
 #include <optional>
@@ -29,6 +30,13 @@ class PromptLibrary;
 namespace hotline::ivr {
 class FlowLibrary;
 }
+namespace hotline::acd {
+class Service;
+struct Notice;
+}
+namespace hotline::pbx {
+class CallManager;
+}
 
 namespace hotline::api {
 
@@ -49,6 +57,11 @@ struct ApiContext {
   recordings::Service* recordings = nullptr;  // call recordings; their routes answer 503 without it
   media::PromptLibrary* prompts = nullptr;    // recorded prompts; their routes answer 503 without it
   ivr::FlowLibrary* ivr_flows = nullptr;  // IVR flows; the ivr routes answer 503 without it
+  // The ACD and the calls it serves (set before the io threads run); the
+  // agent, queue and supervisor routes answer 503 without them.
+  acd::Service* acd = nullptr;
+  pbx::CallManager* calls = nullptr;
+  boost::asio::any_io_executor sip_strand;  // where CallManager's methods run
 };
 
 inline constexpr const char* kSessionCookie = "hotline_session";
@@ -95,5 +108,10 @@ void add_public_routes(Router& router, Api& api);
 void add_recording_routes(Router& router, Api& api);
 // IVR flows: list, source, replace (validated), load errors, node counts, reload (routes_ivr.cpp).
 void add_ivr_routes(Router& router, Api& api);
+// The ACD: agents (login, states, call control), queues and members,
+// supervisor views and actions, the queue event log (routes_acd.cpp).
+void add_acd_routes(Router& router, Api& api);
+// A notice of the ACD (agent.state, queue.stats, call.ringing) to the consoles concerned.
+void push_acd_notice(WsHub& hub, const acd::Notice& notice);
 
 }  // namespace hotline::api

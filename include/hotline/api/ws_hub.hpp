@@ -37,6 +37,7 @@ class WsHub {
   // Returns how many connections the message was queued to.
   std::size_t broadcast(const SharedText& message);
   std::size_t send_to_user(std::int64_t user_id, const SharedText& message);
+  std::size_t send_to_job_number(const std::string& job_number, const SharedText& message);
   void close_all();
   // Closes (1008) the connections whose login session ended: logout, a
   // disabled user, changed roles, a reset password. Returns how many.

@@ -46,6 +46,11 @@ enum class Permission {
   prompts_manage,
   ivr_read,    // IVR flows: list, source, load errors, live node counts
   ivr_manage,  // IVR flows: replace a flow, reload the folder
+  // The ACD (issue 6): see docs/acd.md.
+  agent_work,     // an agent's own login, states and calls
+  acd_read,       // live queues and agents, the queue event log
+  acd_supervise,  // force states, listen/whisper/barge, force release (all audited)
+  acd_manage,     // queues and their members
 };
 
 std::string_view to_string(Permission permission);

@@ -80,4 +80,34 @@ auto run_on(WorkQueue<Context>& queue, Fn&& job_fn, Token&& token) {
       token, hand_over(std::forward<Fn>(job_fn)));
 }
 
+// Runs fn() on `executor` (a strand that owns some state) and completes the
+// token on its own executor with fn's value or exception: how a coroutine on
+// an io thread asks the ACD strand or the SIP strand something.
+template <class Executor, class Fn, class Token>
+auto run_in(Executor executor, Fn&& job_fn, Token&& token) {
+  using F = std::decay_t<Fn>;
+  using R = async_detail::Outcome<std::invoke_result_t<F&>>;
+  return boost::asio::async_initiate<Token, void(std::exception_ptr, R)>(
+      [executor](auto handler, F* raw) {
+        std::unique_ptr<F> owned(raw);  // see hand_over()
+        using Handler = decltype(handler);
+        auto shared = std::make_shared<std::optional<Handler>>(std::move(handler));
+        auto fn = std::make_shared<F>(std::move(*owned));
+        boost::asio::post(executor, [fn, shared]() {
+          try {
+            if constexpr (std::is_void_v<std::invoke_result_t<F&>>) {
+              (*fn)();
+              async_detail::complete(std::move(**shared), nullptr, R{});
+            } else {
+              auto value = (*fn)();
+              async_detail::complete(std::move(**shared), nullptr, std::move(value));
+            }
+          } catch (...) {
+            async_detail::complete(std::move(**shared), std::current_exception(), R{});
+          }
+        });
+      },
+      token, hand_over(std::forward<Fn>(job_fn)));
+}
+
 }  // namespace hotline

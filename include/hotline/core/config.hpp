@@ -181,6 +181,54 @@ struct IvrConfig {
   std::map<std::string, IvrSchedule> schedules = {{"staffed", IvrSchedule{}}};
 };
 
+// The ACD (issue 6): queues, who serves them, not-ready reasons, callbacks.
+// Queues and members here are the starting set; the API adds, changes and
+// removes them (kept in the database). Keys: docs/configuration.md "acd".
+struct AcdQueueConfig {
+  std::string name;
+  std::string display_name;
+  std::string strategy = "skills";  // longest_idle round_robin fewest_calls ring_all random skills
+  unsigned ring_timeout_seconds = 15;
+  unsigned wrap_up_seconds = 15;
+  unsigned wrap_up_max_seconds = 120;
+  unsigned max_wait_seconds = 0;  // 0: no limit
+  unsigned max_length = 0;        // 0: no limit
+  std::string overflow;           // queue:NAME | ivr:FLOW | voicemail | ""
+  std::string join_when = "no_agents_logged_in";  // always | no_agents_logged_in | no_agents_available
+  std::string leave_when = "always";              // same words: overflow waiting callers when...
+  bool announce_job_number = true;
+  unsigned announce_every_seconds = 30;
+  unsigned service_level_seconds = 20;
+  unsigned missed_offers_to_pause = 2;
+  unsigned busy_delay_seconds = 5;
+  unsigned priority_aging_seconds = 60;
+  bool callback = true;
+  unsigned callback_attempts = 3;
+  unsigned callback_retry_seconds = 120;
+};
+
+struct AcdMemberConfig {
+  std::string queue;
+  std::string agent;  // job number
+  int penalty = 0;
+};
+
+struct AcdConfig {
+  std::vector<AcdQueueConfig> queues = [] {
+    AcdQueueConfig human;  // what the 12345 flow's human service (人工服务) queues into
+    human.name = "human";
+    human.display_name = "人工服务";
+    return std::vector<AcdQueueConfig>{human};
+  }();
+  std::vector<AcdMemberConfig> members;
+  // code -> label; agents choose one when they go not ready.
+  std::map<std::string, std::string> not_ready_reasons = {
+      {"break", "小休"}, {"meal", "用餐"}, {"training", "培训"}, {"meeting", "会议"}, {"temporary", "临时闭席"}};
+  std::string job_number_announcement = "{job}号话务员为您服务";  // 自动报工号; {job}: the agent's job number
+  std::string callback_caller_id = "12345";  // the number citizens see when called back
+  std::string callback_trunk;                // trunk for callbacks and outbound calls; empty: the dial plan
+};
+
 struct Config {
   std::filesystem::path data_dir = "var";
   SipConfig sip;
@@ -203,6 +251,7 @@ struct Config {
   RecordingsConfig recordings;
   PromptsConfig prompts;
   IvrConfig ivr;
+  AcdConfig acd;
 
   std::filesystem::path database_path() const { return data_dir / "hotline.db"; }
   std::filesystem::path recordings_path() const;

@@ -59,6 +59,10 @@ struct PromptSpec {
 
 }  // namespace hotline::pbx
 
+namespace hotline::acd {
+class Service;
+}  // namespace hotline::acd
+
 namespace hotline::ivr {
 class FlowLibrary;
 class Services;
@@ -94,6 +98,20 @@ class CallManager final : public sip::TransactionUser {
   // Before the first call: prompts, music on hold, recording.
   void use_media_services(MediaServices services);
   void use_ivr(IvrServices ivr);
+  // queue:NAME routes and flows' queue nodes: calls wait in the ACD's queues
+  // and are offered to agents' devices. The service must outlive us.
+  void use_acd(acd::Service& acd);
+
+  // Call control for agents and supervisors (the API). On the SIP strand;
+  // an empty string when done, else why not.
+  std::string agent_hang_up(const std::string& agent);
+  std::string agent_hold(const std::string& agent, bool on);
+  // target: queue:NAME, extension:NUM, or a number for the dial plan.
+  std::string agent_transfer(const std::string& agent, const std::string& target);
+  // A supervisor's force release (强拆) of the call with this uuid.
+  std::string release(const std::string& call_uuid);
+  // The agent's live call: uuid and caller for the screen pop; empty when none.
+  std::string agent_call(const std::string& agent) const;
 
   // Ends every call (BYE, CANCEL or 503), for a shutdown. On the SIP strand.
   void hang_up_all();
