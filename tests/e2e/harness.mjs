@@ -65,9 +65,13 @@ export class Daemon {
     while (Date.now() < deadline) {
       if (this.exit) throw new Error(`hotlined exited with ${JSON.stringify(this.exit)}:\n${this.log()}`);
       if (fs.existsSync(logPath)) {
-        const m = /event=daemon\.ready .*?http=127\.0\.0\.1:(\d+)/.exec(fs.readFileSync(logPath, "utf8"));
+        const text = fs.readFileSync(logPath, "utf8");
+        const m = /event=daemon\.ready .*?http=127\.0\.0\.1:(\d+)/.exec(text);
         if (m) {
           this.port = Number(m[1]);
+          // The SIP port, for tests that place calls with sipp (logged before the ready line).
+          const sip = /event=sip\.listening address=127\.0\.0\.1:(\d+)/.exec(text);
+          this.sipPort = sip ? Number(sip[1]) : null;
           break;
         }
       }
@@ -158,8 +162,11 @@ export const CHROMIUM_ARGS = [
   "--disable-sync",
 ];
 
-/** Debian's chromium, headless; playwright gives each launch a fresh user-data-dir. */
-export async function launchBrowser() {
+/**
+ * Debian's chromium, headless; playwright gives each launch a fresh user-data-dir.
+ * `extraArgs` add flags, e.g. the fake microphone for the softphone tests.
+ */
+export async function launchBrowser(extraArgs = []) {
   let chromium;
   try {
     ({ chromium } = await import("playwright-core"));
@@ -167,7 +174,7 @@ export async function launchBrowser() {
     throw new Error(`playwright-core is not installed in tests/e2e (run scripts/build-web --e2e): ${e.message}`);
   }
   if (!fs.existsSync(CHROMIUM)) throw new Error(`no browser at ${CHROMIUM}: run scripts/setup (Debian package chromium)`);
-  return chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS, timeout: 60000 });
+  return chromium.launch({ executablePath: CHROMIUM, headless: true, args: [...CHROMIUM_ARGS, ...extraArgs], timeout: 60000 });
 }
 
 export const VIEWPORT = { width: 1366, height: 768 };

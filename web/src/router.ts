@@ -4,7 +4,8 @@
 import { createRouter, createWebHistory, type RouteRecordRaw } from "vue-router";
 import type { Permission } from "./auth/permissions";
 import type { MessageKey } from "./i18n";
-import { ensureSession, can } from "./auth/session";
+import type { Role } from "./api/types";
+import { ensureSession, can, roles } from "./auth/session";
 
 declare module "vue-router" {
   interface RouteMeta {
@@ -14,6 +15,10 @@ declare module "vue-router" {
     perm?: Permission;
     /** Role needed (the department portal). */
     role?: string;
+    /** One of these roles is needed (the test phone: admin). */
+    roles?: Role[];
+    /** Full-width page (the console, the wallboard). */
+    wide?: boolean;
     title?: MessageKey;
   }
 }
@@ -28,6 +33,10 @@ const routes: RouteRecordRaw[] = [
   { path: "/review", name: "review", component: () => import("./pages/ReviewQueue.vue"), meta: { perm: "tickets.review", title: "nav.review" } },
   { path: "/callback", name: "callback", component: () => import("./pages/CallbackQueue.vue"), meta: { perm: "tickets.process", title: "nav.callback" } },
   { path: "/kb", name: "kb", component: () => import("./pages/KbSearch.vue"), meta: { perm: "kb.read", title: "nav.kb" } },
+  { path: "/console", name: "console", component: () => import("./pages/ConsolePage.vue"), meta: { perm: "agent.work", title: "nav.console", wide: true } },
+  { path: "/supervisor", name: "supervisor", component: () => import("./pages/SupervisorPage.vue"), meta: { perm: "acd.read", title: "nav.supervisor", wide: true } },
+  { path: "/wallboard", name: "wallboard", component: () => import("./pages/WallboardPage.vue"), meta: { perm: "acd.read", title: "nav.wallboard", wide: true } },
+  { path: "/testphone", name: "testphone", component: () => import("./pages/TestPhonePage.vue"), meta: { roles: ["admin"], title: "nav.testphone" } },
   { path: "/public/lookup", name: "public-lookup", component: () => import("./pages/public/PublicLookup.vue"), meta: { public: true, title: "public.lookup.title" } },
   { path: "/public/mailbox", name: "public-mailbox", component: () => import("./pages/public/PublicMailbox.vue"), meta: { public: true, title: "public.mailbox.title" } },
   { path: "/:pathMatch(.*)*", name: "not-found", component: () => import("./pages/NotFound.vue"), meta: { public: true, title: "nav.notFound" } },
@@ -45,5 +54,6 @@ router.beforeEach(async (to) => {
   const user = await ensureSession();
   if (!user) return { name: "login", query: { next: to.fullPath } };
   if (to.meta.perm && !can(to.meta.perm)) return { name: "home" };
+  if (to.meta.roles && !to.meta.roles.some((r) => roles.value.includes(r))) return { name: "home" };
   return true;
 });

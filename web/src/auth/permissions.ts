@@ -8,7 +8,9 @@ export type Permission =
   | "departments.read" | "users.read" | "users.manage" | "departments.manage" | "audit.read"
   | "notices.broadcast" | "system.read" | "sip_accounts.read" | "sip_accounts.manage"
   | "tickets.read" | "tickets.create" | "tickets.process" | "tickets.review" | "tickets.department"
-  | "tickets.remind" | "tickets.caller" | "kb.read" | "kb.manage" | "call_records.read";
+  | "tickets.remind" | "tickets.caller" | "kb.read" | "kb.manage" | "call_records.read"
+  | "recordings.read" | "ivr.read" | "ivr.manage" | "prompts.manage"
+  | "agent.work" | "acd.read" | "acd.supervise" | "acd.manage";
 
 const ALL: Role[] = ["agent", "supervisor", "entry_clerk", "department_staff", "admin", "auditor"];
 
@@ -32,6 +34,14 @@ const grants: Record<Permission, Role[]> = {
   "tickets.department": ["department_staff", "admin"],
   "tickets.remind": ["agent", "supervisor", "entry_clerk", "department_staff", "admin"],
   "call_records.read": ["admin", "supervisor", "auditor"],
+  "recordings.read": ["admin", "supervisor", "auditor"],
+  "ivr.read": ["admin", "supervisor"],
+  "ivr.manage": ["admin"],
+  "prompts.manage": ["admin"],
+  "agent.work": ["agent", "supervisor"],
+  "acd.read": ["supervisor", "admin"],
+  "acd.supervise": ["supervisor", "admin"],
+  "acd.manage": ["supervisor", "admin"],
 };
 
 export function rolesHave(roles: readonly Role[], permission: Permission): boolean {

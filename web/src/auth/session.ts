@@ -5,6 +5,7 @@ import { api, ApiError } from "../api/client";
 import type { User } from "../api/types";
 import { rolesHave, isScopedToUnit, type Permission } from "./permissions";
 import { hub } from "../ws/client";
+import { forgetSession } from "../ws/attach";
 
 export const currentUser = ref<User | null>(null);
 let checked = false;
@@ -58,4 +59,5 @@ export function forget() {
   currentUser.value = null;
   checked = true;
   hub.disconnect();
+  forgetSession();
 }

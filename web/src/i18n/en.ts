@@ -1,5 +1,6 @@
 // English. The type makes every zh-CN key required here.
 import type zh from "./zh-CN";
+import consoleEn from "./console.en";
 
 const en: Record<keyof typeof zh, string> = {
   "app.title": "12345 Government Service Hotline",
@@ -297,5 +298,6 @@ const en: Record<keyof typeof zh, string> = {
   "public.mailbox.thanks": "Your message has been received",
   "public.mailbox.yourNumber": "Request number:",
   "public.mailbox.keep": "Keep this number: with it and the last four digits of your phone you can track the request.",
+  ...consoleEn,
 };
 export default en;

@@ -1,0 +1,108 @@
+// sipp from the browser tests: a desk phone that registers an extension
+// and answers the ACD's offers, and citizens dialling 12345 (the
+// scenarios of tests/sip and tests/e2e/sip; Debian package sip-tester).
+import { spawn, spawnSync } from "node:child_process";
+import dgram from "node:dgram";
+import fs from "node:fs";
+import path from "node:path";
+import { ROOT } from "./harness.mjs";
+
+export const SIPP = process.env.HOTLINE_SIPP || "/usr/bin/sipp";
+export const hasSipp = () => fs.existsSync(SIPP);
+const SIP_DIRS = [path.join(ROOT, "tests", "e2e", "sip"), path.join(ROOT, "tests", "sip")];
+
+function scenario(name) {
+  for (const dir of SIP_DIRS) {
+    const p = path.join(dir, name);
+    if (fs.existsSync(p)) return p;
+  }
+  throw new Error(`no sipp scenario ${name}`);
+}
+
+function bind(port, address) {
+  return new Promise((resolve) => {
+    const s = dgram.createSocket("udp4");
+    s.once("error", () => resolve(null));
+    s.bind(port, address, () => resolve(s));
+  });
+}
+
+/** A free UDP port on `address` (0: let the kernel pick). */
+export async function freeUdpPort(address = "127.0.0.1") {
+  const s = await bind(0, address);
+  const port = s.address().port;
+  s.close();
+  return port;
+}
+
+/** An even port with the next three free too (sipp's RTP/RTCP media ports). */
+export async function freeMediaPort() {
+  for (let i = 0; i < 50; i++) {
+    const base = (await freeUdpPort()) & ~1;
+    const socks = [];
+    let ok = true;
+    for (let p = base; p < base + 4; p++) {
+      const s = await bind(p, "127.0.0.1");
+      if (!s) {
+        ok = false;
+        break;
+      }
+      socks.push(s);
+    }
+    socks.forEach((s) => s.close());
+    if (ok) return base;
+  }
+  throw new Error("no free media ports");
+}
+
+export class Sipp {
+  constructor(daemon) {
+    this.d = daemon;
+    this.procs = [];
+  }
+
+  workdir(name) {
+    const dir = path.join(this.d.root, `sipp-${name}-${Date.now()}-${Math.random().toString(36).slice(2, 6)}`);
+    fs.mkdirSync(dir, { recursive: true });
+    return dir;
+  }
+
+  async args(name, address, port, extra) {
+    return [`127.0.0.1:${this.d.sipPort}`, "-sf", scenario(name), "-t", "u1", "-i", address, "-p", String(port),
+      "-mp", String(await freeMediaPort()), "-nostdin", "-trace_err", ...extra];
+  }
+
+  /** Registers `ext` and answers every call to it with `name` until stopped. */
+  async phone(ext, password, name = "uas_agent_slow.xml") {
+    const port = await freeUdpPort();
+    const work = this.workdir(`phone-${ext}`);
+    const reg = spawnSync(SIPP, [`127.0.0.1:${this.d.sipPort}`, "-sf", scenario("register.xml"), "-t", "u1", "-i", "127.0.0.1",
+      "-p", String(port), "-s", ext, "-au", ext, "-ap", password, "-m", "1", "-timeout", "10s", "-timeout_error", "-nostdin"],
+    { cwd: work, encoding: "utf8", timeout: 30000 });
+    if (reg.status !== 0) throw new Error(`sipp register ${ext} failed: ${reg.stdout?.slice(-1500)} ${reg.stderr?.slice(-500)}`);
+    const proc = spawn(SIPP, await this.args(name, "127.0.0.1", port, ["-s", ext, "-m", "0"]), { cwd: work, stdio: "ignore" });
+    this.procs.push(proc);
+    await new Promise((r) => setTimeout(r, 300));
+    return proc;
+  }
+
+  /** One citizen from the citizens' trunk address dialling `number` (keys 1 and waits for the agent). */
+  async citizen(number = "12345", name = "uac_queue.xml") {
+    const work = this.workdir("citizen");
+    const proc = spawn(SIPP, await this.args(name, "127.0.0.2", 0, ["-s", number, "-m", "1", "-timeout", "120s", "-timeout_error"]),
+      { cwd: work, stdio: ["ignore", "pipe", "pipe"] });
+    let out = "";
+    proc.stdout.on("data", (d) => (out = (out + d).slice(-4000)));
+    proc.stderr.on("data", (d) => (out = (out + d).slice(-4000)));
+    this.procs.push(proc);
+    proc.done = new Promise((resolve) => proc.on("exit", (code) => resolve({ code, out })));
+    return proc;
+  }
+
+  stopAll() {
+    for (const p of this.procs) {
+      if (p.exitCode === null && p.signalCode === null) p.kill("SIGKILL");
+    }
+    this.procs = [];
+  }
+}

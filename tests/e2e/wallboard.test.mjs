@@ -1,0 +1,171 @@
+// Browser end to end for the supervisor view and the wallboard (issues 7
+// and 9): agents log in and change state through the REST API while a
+// supervisor watches; the agents grid, the queue tiles and the wallboard's
+// counts follow live from the WebSocket pushes alone (no page reload, no
+// API request after the first load); the supervisor forces states from the
+// grid; the wallboard shows today's tickets by type and the overdue count,
+// draws its ECharts charts and switches to TV mode.
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { Daemon, launchBrowser } from "./harness.mjs";
+import { PASSWORD, PHONE_PASSWORD, acdConfig, shotPath, resetArtifacts, waitFor, loginAs, expectState } from "./common.mjs";
+
+const AGENTS = { 3001: "8101", 3002: "8102" };
+let d;
+let browser;
+let sup; // the supervisor's page
+let wall; // the wallboard page
+const pages = new Map();
+const pageErrors = [];
+const tokens = {};
+const apiRequests = { supervisor: [], wallboard: [] };
+
+async function shot(p, name) {
+  await p.screenshot({ path: shotPath(name), fullPage: true });
+}
+
+async function agentApi(agent, path, body) {
+  return d.must(200, "POST", path, body, tokens[agent]);
+}
+
+/** Counts the page's API requests from now on (the live pages must make none). */
+function countApi(p, list) {
+  p.on("request", (r) => {
+    if (new URL(r.url()).pathname.startsWith("/api/")) list.push(r.url());
+  });
+}
+
+async function textOf(p, testId) {
+  return (await p.getByTestId(testId).first().textContent()).trim();
+}
+
+before(async () => {
+  resetArtifacts();
+  d = new Daemon(acdConfig({ agents: Object.keys(AGENTS) }));
+  await d.start();
+  const admin = await d.admin();
+  for (const [agent, ext] of Object.entries(AGENTS)) {
+    await d.must(201, "POST", "/api/v1/sip/accounts", { username: ext, password: PHONE_PASSWORD }, admin);
+    await d.createUser(agent, ["agent"], { password: PASSWORD, displayName: `座席${agent}` });
+    tokens[agent] = await d.login(agent, PASSWORD);
+  }
+  await d.createUser("sup", ["supervisor"], { password: PASSWORD, displayName: "值班长老王" });
+  // Today's tickets: two complaints, one consultation; one of them overdue.
+  for (const [type, summary] of [["complaint", "噪音扰民"], ["complaint", "占道经营"], ["consultation", "社保卡补办"]]) {
+    await d.must(201, "POST", "/api/v1/tickets", { type, category_code: "0301", summary }, admin);
+  }
+  const water = await d.must(201, "POST", "/api/v1/departments", { code: "water", name: "市水务局" }, admin);
+  const late = await d.must(201, "POST", "/api/v1/tickets", { type: "help", category_code: "0301", summary: "窨井盖缺失" }, admin);
+  await d.must(200, "POST", `/api/v1/tickets/${late.id}/dispatch`, { version: late.version, lead_department_id: water.id, sign_due: Date.now() - 60_000 }, admin);
+  browser = await launchBrowser();
+});
+
+after(async () => {
+  for (const [name, p] of pages) {
+    try {
+      if (!p.isClosed()) await p.screenshot({ path: shotPath(`zz-last-wallboard-${name}`), fullPage: true });
+    } catch {
+      /* best effort */
+    }
+  }
+  if (browser) await browser.close();
+  if (d) {
+    const code = await d.stop();
+    if (code !== 0) {
+      console.error(`hotlined exited with ${code}\n${d.log()}`);
+      process.exitCode = 1;
+    }
+    if (process.exitCode) console.error(d.log().slice(-6000));
+    d.cleanup();
+  }
+});
+
+test("the supervisor view and the wallboard open with the first REST load", async () => {
+  sup = await loginAs(browser, d, "sup", { errors: pageErrors, pages, name: "supervisor" });
+  await sup.getByTestId("nav-supervisor").click();
+  await sup.getByTestId("queue-tile-human").waitFor();
+  await sup.getByTestId("queue-tile-complaints").waitFor();
+  wall = await loginAs(browser, d, "sup", { errors: pageErrors, pages, name: "wallboard" });
+  await wall.goto(`${d.base}/wallboard`);
+  await wall.getByTestId("queue-tile-human").waitFor();
+  await waitFor("today's tickets", async () => (await textOf(wall, "tickets-today")) === "4");
+  assert.equal(await textOf(wall, "overdue-count"), "1");
+  assert.ok((await wall.locator('[data-testid="echart"] canvas').count()) >= 4, "four ECharts charts drawn");
+  // Let the first load settle, then watch: from here on only pushes may change the pages.
+  await new Promise((r) => setTimeout(r, 1500));
+  countApi(sup, apiRequests.supervisor);
+  countApi(wall, apiRequests.wallboard);
+  for (const p of [sup, wall]) await p.evaluate(() => (window.__notReloaded = true));
+  await shot(sup, "supervisor-01-empty");
+  await shot(wall, "wallboard-01-first-load");
+});
+
+test("an agent logs in and goes ready through the API: both pages follow live", async () => {
+  const readyBefore = Number(await textOf(wall, "state-count-ready"));
+  await agentApi("3001", "/api/v1/agent/login", { extension: AGENTS[3001] });
+  await expectState(sup, "agent-row-3001", "not_ready");
+  await expectState(wall, "wb-agent-3001", "not_ready");
+  await agentApi("3001", "/api/v1/agent/state", { state: "ready" });
+  await expectState(sup, "agent-row-3001", "ready");
+  await expectState(wall, "wb-agent-3001", "ready");
+  await waitFor("the ready count on the wallboard", async () => Number(await textOf(wall, "state-count-ready")) === readyBefore + 1);
+  // queue.stats (at most once a second) brings the queue tiles along.
+  const tile = sup.getByTestId("queue-tile-human");
+  await waitFor("the human queue tile to show one ready agent", async () => (await tile.getByTestId("tile-ready").textContent()).trim() === "1", 10000);
+  assert.equal((await tile.getByTestId("tile-logged-in").textContent()).trim(), "1");
+  const wallTile = wall.getByTestId("queue-tile-human");
+  await waitFor("the wallboard tile too", async () => (await wallTile.getByTestId("tile-ready").textContent()).trim() === "1", 10000);
+
+  await agentApi("3002", "/api/v1/agent/login", { extension: AGENTS[3002] });
+  await agentApi("3002", "/api/v1/agent/state", { state: "not_ready", reason: "meal" });
+  await expectState(sup, "agent-row-3002", "not_ready");
+  await expectState(wall, "wb-agent-3002", "not_ready");
+  assert.match(await sup.getByTestId("agent-row-3002").textContent(), /用餐/);
+  await waitFor("two agents logged in on the tile", async () => (await tile.getByTestId("tile-logged-in").textContent()).trim() === "2", 10000);
+  // Time in state ticks on the wallboard.
+  const row = wall.getByTestId("wb-agent-3002");
+  const t0 = await row.locator(".mono").textContent();
+  await waitFor("time in state to tick", async () => (await row.locator(".mono").textContent()) !== t0, 5000);
+
+  for (const p of [sup, wall]) assert.equal(await p.evaluate(() => window.__notReloaded), true, "no page reload");
+  assert.deepEqual(apiRequests.supervisor, [], "the supervisor view made no API request: pushes only");
+  assert.deepEqual(apiRequests.wallboard, [], "the wallboard made no API request: pushes only");
+  assert.ok(Number((await textOf(wall, "push-count")).replace(/\D/g, "")) >= 4, "pushes were counted");
+  await shot(sup, "supervisor-02-live");
+  await shot(wall, "wallboard-02-live");
+});
+
+test("the supervisor forces states from the grid", async () => {
+  const row = sup.getByTestId("agent-row-3001");
+  await sup.getByTestId("force-reason").selectOption("meeting");
+  await row.getByTestId("force-not-ready").click();
+  await expectState(sup, "agent-row-3001", "not_ready");
+  const view = (await d.must(200, "GET", "/api/v1/acd/agents", undefined, await d.login("sup", PASSWORD))).items.find((a) => a.agent === "3001");
+  assert.equal(view.state, "not_ready");
+  assert.equal(view.reason, "meeting");
+  assert.equal((await d.must(200, "GET", "/api/v1/agent", undefined, tokens[3001])).state, "not_ready");
+  await expectState(wall, "wb-agent-3001", "not_ready");
+  await row.getByTestId("force-ready").click();
+  await expectState(sup, "agent-row-3001", "ready");
+  // Listen / whisper / barge explain the dial prefixes (enabled during a call only).
+  assert.equal(await row.getByTestId("monitor-listen").isDisabled(), true);
+  await sup.getByTestId("agent-row-3002").getByTestId("force-logout").click();
+  await expectState(sup, "agent-row-3002", "logged_out");
+  await waitFor("3002 to leave the wallboard", async () => (await wall.getByTestId("wb-agent-3002").count()) === 0);
+  await shot(sup, "supervisor-03-forced");
+});
+
+test("wallboard: English, then TV mode hides the top bar", async () => {
+  await wall.getByTestId("lang").selectOption("en");
+  assert.match(await wall.getByTestId("wallboard").textContent(), /Agents by state/);
+  await wall.getByTestId("lang").selectOption("zh-CN");
+  await wall.getByTestId("tv-toggle").click();
+  await waitFor("the top bar to hide", async () => !(await wall.locator("header.topbar").isVisible()));
+  await shot(wall, "wallboard-03-tv");
+  await wall.getByTestId("tv-toggle").click();
+  await wall.locator("header.topbar").waitFor({ state: "visible" });
+});
+
+test("no uncaught script errors in the pages", () => {
+  assert.deepEqual(pageErrors, []);
+});
