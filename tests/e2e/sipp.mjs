@@ -80,7 +80,7 @@ export class Sipp {
       "-p", String(port), "-s", ext, "-au", ext, "-ap", password, "-m", "1", "-timeout", "10s", "-timeout_error", "-nostdin"],
     { cwd: work, encoding: "utf8", timeout: 30000 });
     if (reg.status !== 0) throw new Error(`sipp register ${ext} failed: ${reg.stdout?.slice(-1500)} ${reg.stderr?.slice(-500)}`);
-    const proc = spawn(SIPP, await this.args(name, "127.0.0.1", port, ["-s", ext, "-m", "0"]), { cwd: work, stdio: "ignore" });
+    const proc = spawn(SIPP, await this.args(name, "127.0.0.1", port, ["-s", ext]), { cwd: work, stdio: "ignore" });
     this.procs.push(proc);
     await new Promise((r) => setTimeout(r, 300));
     return proc;

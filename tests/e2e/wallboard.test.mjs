@@ -39,6 +39,11 @@ async function textOf(p, testId) {
   return (await p.getByTestId(testId).first().textContent()).trim();
 }
 
+/** The number of a wallboard state count (its label follows it in the tile). */
+async function stateCount(p, state) {
+  return Number((await p.getByTestId(`state-count-${state}`).locator(".statecount__n").textContent()).trim());
+}
+
 before(async () => {
   resetArtifacts();
   d = new Daemon(acdConfig({ agents: Object.keys(AGENTS) }));
@@ -101,14 +106,15 @@ test("the supervisor view and the wallboard open with the first REST load", asyn
 });
 
 test("an agent logs in and goes ready through the API: both pages follow live", async () => {
-  const readyBefore = Number(await textOf(wall, "state-count-ready"));
+  const readyBefore = await stateCount(wall, "ready");
+  const notReadyBefore = await stateCount(wall, "not_ready");
   await agentApi("3001", "/api/v1/agent/login", { extension: AGENTS[3001] });
   await expectState(sup, "agent-row-3001", "not_ready");
   await expectState(wall, "wb-agent-3001", "not_ready");
   await agentApi("3001", "/api/v1/agent/state", { state: "ready" });
   await expectState(sup, "agent-row-3001", "ready");
   await expectState(wall, "wb-agent-3001", "ready");
-  await waitFor("the ready count on the wallboard", async () => Number(await textOf(wall, "state-count-ready")) === readyBefore + 1);
+  await waitFor("the ready count on the wallboard", async () => (await stateCount(wall, "ready")) === readyBefore + 1);
   // queue.stats (at most once a second) brings the queue tiles along.
   const tile = sup.getByTestId("queue-tile-human");
   await waitFor("the human queue tile to show one ready agent", async () => (await tile.getByTestId("tile-ready").textContent()).trim() === "1", 10000);
@@ -121,6 +127,8 @@ test("an agent logs in and goes ready through the API: both pages follow live", 
   await expectState(sup, "agent-row-3002", "not_ready");
   await expectState(wall, "wb-agent-3002", "not_ready");
   assert.match(await sup.getByTestId("agent-row-3002").textContent(), /用餐/);
+  assert.match(await wall.getByTestId("wb-agent-3002").textContent(), /用餐/);
+  await waitFor("the not-ready count on the wallboard", async () => (await stateCount(wall, "not_ready")) === notReadyBefore + 1);
   await waitFor("two agents logged in on the tile", async () => (await tile.getByTestId("tile-logged-in").textContent()).trim() === "2", 10000);
   // Time in state ticks on the wallboard.
   const row = wall.getByTestId("wb-agent-3002");
@@ -142,7 +150,8 @@ test("the supervisor forces states from the grid", async () => {
   await expectState(sup, "agent-row-3001", "not_ready");
   const view = (await d.must(200, "GET", "/api/v1/acd/agents", undefined, await d.login("sup", PASSWORD))).items.find((a) => a.agent === "3001");
   assert.equal(view.state, "not_ready");
-  assert.equal(view.reason, "meeting");
+  assert.equal(view.reason, "forced:sup:meeting", "the cause names the supervisor and the reason");
+  assert.match(await row.textContent(), /班长 sup 强制 会议/);
   assert.equal((await d.must(200, "GET", "/api/v1/agent", undefined, tokens[3001])).state, "not_ready");
   await expectState(wall, "wb-agent-3001", "not_ready");
   await row.getByTestId("force-ready").click();

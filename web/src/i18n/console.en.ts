@@ -24,6 +24,7 @@ const consoleEn: Record<keyof typeof consoleZh, string> = {
   "agentReason.login": "Just logged in",
   "agentReason.auto_pause": "Paused after missed calls",
   "agentReason.unreachable": "Phone unreachable",
+  "agentReason.forcedBy": "set by supervisor {by} {reason}",
 
   "console.acdLogin": "Log in to the queues:",
   "console.deviceBrowser": "Browser softphone",

@@ -23,6 +23,7 @@ const consoleZh = {
   "agentReason.login": "刚签入",
   "agentReason.auto_pause": "连续未接自动示忙",
   "agentReason.unreachable": "话机不可达",
+  "agentReason.forcedBy": "班长 {by} 强制 {reason}",
 
   "console.acdLogin": "签入话务队列：",
   "console.deviceBrowser": "浏览器软电话",
