@@ -139,7 +139,8 @@ test("a queue call on the desk phone: screen pop, on call, wrap-up countdown, ex
   assert.doesNotMatch(caller, /1380013\d{2,}$/, "never the full number");
   const ivrPath = await page.getByTestId("pop-ivr-path").textContent();
   assert.notEqual(ivrPath.trim(), "—", "the IVR path the caller took");
-  assert.match(await page.getByTestId("pop-queue").textContent(), /human/);
+  assert.equal(await page.getByTestId("pop-queue").getAttribute("data-queue"), "human");
+  await waitFor("the queue's display name from queue.stats", async () => /人工服务/.test(await page.getByTestId("pop-queue").textContent()), 5000);
   await shot(page, "console-02-ringing");
 
   await expectState(page, "agent-state", "on_call", 15000);

@@ -46,7 +46,7 @@ const consoleEn: Record<keyof typeof consoleZh, string> = {
   "console.missedInRow": "Missed in a row",
   "console.waitingNow": "Waiting",
   "console.device": "Device",
-  "console.shortcuts": "Keys: F2 answer · F4 hang up · F9 ready/not ready",
+  "console.shortcuts": "F2 answer · F4 hang up · F9 ready/not ready",
   "console.softphone": "Softphone",
   "console.media": "Media",
   "console.incoming": "Incoming call",

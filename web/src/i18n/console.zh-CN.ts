@@ -45,7 +45,7 @@ const consoleZh = {
   "console.missedInRow": "连续未接",
   "console.waitingNow": "排队中",
   "console.device": "设备",
-  "console.shortcuts": "快捷键：F2 接听 · F4 挂断 · F9 就绪/示忙",
+  "console.shortcuts": "F2 接听 · F4 挂断 · F9 就绪/示忙",
   "console.softphone": "软电话",
   "console.media": "媒体",
   "console.incoming": "来电",

@@ -80,6 +80,12 @@ export function watchFloor(rest: boolean): Promise<void> | void {
   }
 }
 
+/** A queue's display name when the pushes told it, else its name. */
+export function queueLabel(name: string | null | undefined): string {
+  if (!name) return "—";
+  return queues.value.find((q) => q.name === name)?.display_name || name;
+}
+
 /** Live longest wait of a queue: the pushed figure plus the time since it was measured. */
 export function liveLongestWait(q: QueueView, now: number): number {
   if (!q.waiting) return 0;
