@@ -4,6 +4,7 @@
 // event log. Router questions run on the ACD strand and call control on the
 // SIP strand (run_in); the io threads never wait on either.
 #include <boost/asio/use_awaitable.hpp>
+#include <set>
 
 #include "audit_trail.hpp"
 #include "hotline/acd/service.hpp"
@@ -88,7 +89,125 @@ awaitable<json> agent_json(ApiContext& ctx, const std::string& agent) {
   co_return acd::to_json(*found);
 }
 
+
+// ---- what an agent does, by REST or over the WebSocket ----
+
+awaitable<json> agent_login(ApiContext& ctx, const auth::Principal& who, const std::string& remote_ip,
+                            const json& body) {
+  auto extension = text_field(body, "extension", true);
+  if (!all_digits(extension)) throw Error(Errc::invalid_argument, "extension: digits only");
+  auto agent = who.job_number;
+  auto device = "extension:" + extension;
+  auto login = [agent, device](acd::Router& r, acd::Ms now) {
+    for (const auto& other : r.agents()) {
+      if (other.device == device && other.agent != agent && other.state != acd::AgentState::logged_out)
+        return acd::Result::fail("device_in_use");
+    }
+    return r.login(agent, device, now);
+  };
+  check(co_await on_router(acd_of(ctx), login));
+  // (Named first: GCC 12 rejects a braced initializer inside a co_await expression.)
+  json detail = {{"device", device}};
+  co_await record_audit(ctx, audit_by(who, "agent.login", agent, detail, remote_ip));
+  co_return co_await agent_json(ctx, agent);
+}
+
+awaitable<json> agent_logout(ApiContext& ctx, const auth::Principal& who, const std::string& remote_ip) {
+  auto agent = who.job_number;
+  auto logout = [agent](acd::Router& r, acd::Ms now) { return r.logout(agent, "logout", now); };
+  check(co_await on_router(acd_of(ctx), logout));
+  co_await record_audit(ctx, audit_by(who, "agent.logout", agent, nullptr, remote_ip));
+  co_return co_await agent_json(ctx, agent);
+}
+
+awaitable<json> agent_state(ApiContext& ctx, const auth::Principal& who, const json& body) {
+  auto state = text_field(body, "state", true);
+  auto reason = text_field(body, "reason", false);
+  if (state != "ready" && state != "not_ready") throw Error(Errc::invalid_argument, "state: expected ready or not_ready");
+  if (state == "not_ready" && !ctx.config.acd.not_ready_reasons.count(reason))
+    throw Error(Errc::invalid_argument, "reason: expected one of acd.not_ready_reasons");
+  auto agent = who.job_number;
+  auto change = [agent, state, reason](acd::Router& r, acd::Ms now) {
+    return state == "ready" ? r.set_ready(agent, now) : r.set_not_ready(agent, reason, now);
+  };
+  check(co_await on_router(acd_of(ctx), change));
+  co_return co_await agent_json(ctx, agent);
+}
+
+awaitable<json> agent_wrapup(ApiContext& ctx, const auth::Principal& who, const json& body) {
+  auto agent = who.job_number;
+  std::int64_t extend = 0;
+  for (const char* key : {"extend_seconds", "seconds"}) {
+    if (!body.contains(key)) continue;
+    if (!body[key].is_number_unsigned() || body[key].get<std::int64_t>() > 3600)
+      throw Error(Errc::invalid_argument, std::string(key) + ": a whole number 0..3600");
+    extend = body[key].get<std::int64_t>();
+  }
+  auto change = [agent, extend](acd::Router& r, acd::Ms now) {
+    return extend ? r.extend_wrap_up(agent, extend * 1000, now) : r.wrap_up_done(agent, now);
+  };
+  check(co_await on_router(acd_of(ctx), change));
+  co_return co_await agent_json(ctx, agent);
+}
+
+awaitable<void> agent_call_action(ApiContext& ctx, const auth::Principal& who, const std::string& action,
+                                  const json& body) {
+  auto agent = who.job_number;
+  std::string target;
+  if (action == "transfer") {
+    target = text_field(body, "target", true);
+    bool good = (target.rfind("queue:", 0) == 0 && valid_name(target.substr(6))) ||
+                (target.rfind("extension:", 0) == 0 && all_digits(target.substr(10))) || all_digits(target);
+    if (!good) throw Error(Errc::invalid_argument, "target: queue:NAME, extension:NUM or a number");
+  } else if (action != "hangup" && action != "hold" && action != "resume") {
+    throw Error(Errc::not_found, "no call action " + action + " (hangup, hold, resume, transfer)");
+  }
+  auto act = [agent, action, target](pbx::CallManager& calls) {
+    if (action == "hangup") return calls.agent_hang_up(agent);
+    if (action == "hold") return calls.agent_hold(agent, true);
+    if (action == "resume") return calls.agent_hold(agent, false);
+    return calls.agent_transfer(agent, target);
+  };
+  auto why = co_await on_calls(ctx, act);
+  if (!why.empty()) throw Error(Errc::conflict, why);
+}
+
 }  // namespace
+
+awaitable<std::optional<json>> acd_rpc(ApiContext& ctx, const auth::Principal& who, const std::string& remote_ip,
+                                       const std::string& method, const json& params) {
+  static const std::set<std::string> known = {"agent.login", "agent.logout", "agent.state", "agent.wrapup_done",
+                                              "agent.wrapup_extend", "agent.get", "call.bye", "call.hold",
+                                              "call.transfer"};
+  if (!known.count(method)) co_return std::nullopt;  // the caller answers method_not_found
+  if (!auth::roles_have(who.roles, Permission::agent_work))
+    throw Error(Errc::forbidden, "this needs the permission agent.work");
+  if (method == "agent.login") {
+    if (params.value("device", "extension") != "extension")
+      throw Error(Errc::invalid_argument, "device: only \"extension\" devices on this server for now");
+    co_return co_await agent_login(ctx, who, remote_ip, params);
+  }
+  if (method == "agent.logout") co_return co_await agent_logout(ctx, who, remote_ip);
+  if (method == "agent.state") co_return co_await agent_state(ctx, who, params);
+  if (method == "agent.wrapup_done") co_return co_await agent_wrapup(ctx, who, json::object());
+  if (method == "agent.wrapup_extend") {
+    if (!params.contains("seconds")) throw Error(Errc::invalid_argument, "seconds: required");
+    co_return co_await agent_wrapup(ctx, who, params);
+  }
+  if (method == "agent.get") co_return co_await agent_json(ctx, who.job_number);
+  static const std::map<std::string, std::string> actions = {
+      {"call.bye", "hangup"}, {"call.transfer", "transfer"}};
+  if (method == "call.hold") {
+    if (!params.contains("hold") || !params["hold"].is_boolean())
+      throw Error(Errc::invalid_argument, "hold: true or false");
+    const std::string action = params["hold"].get<bool>() ? "hold" : "resume";
+    co_await agent_call_action(ctx, who, action, params);
+    co_return json{{"ok", true}};
+  }
+  const std::string action = actions.at(method);
+  co_await agent_call_action(ctx, who, action, params);
+  co_return json{{"ok", true}};
+}
 
 void push_acd_notice(WsHub& hub, const acd::Notice& notice) {
   auto message = std::make_shared<const std::string>(rpc_event(notice.method, json::parse(notice.params)));
@@ -119,67 +238,30 @@ void add_acd_routes(Router& router, Api& api) {
              "Log in to the ACD with a device: {\"extension\": \"8001\"} (desk phone or softphone)",
              [&ctx](HttpRequest& request) -> awaitable<HttpResponse> {
                auto body = parse_json_body(request);
-               auto extension = text_field(body, "extension", true);
-               if (!all_digits(extension)) throw Error(Errc::invalid_argument, "extension: digits only");
-               auto agent = request.principal->job_number;
-               auto device = "extension:" + extension;
-               auto login = [agent, device](acd::Router& r, acd::Ms now) {
-                 for (const auto& other : r.agents()) {
-                   if (other.device == device && other.agent != agent && other.state != acd::AgentState::logged_out)
-                     return acd::Result::fail("device_in_use");
-                 }
-                 return r.login(agent, device, now);
-               };
-               check(co_await on_router(acd_of(ctx), login));
-               // (Named first: GCC 12 rejects a braced initializer inside a co_await expression.)
-               json detail = {{"device", device}};
-               co_await record_audit(ctx, audit_by(*request.principal, "agent.login", agent, detail, request.remote_ip));
-               co_return HttpResponse::json(200, co_await agent_json(ctx, agent));
+               auto out = co_await agent_login(ctx, *request.principal, request.remote_ip, body);
+               co_return HttpResponse::json(200, out);
              });
 
   router.add("POST", "/api/v1/agent/logout", Permission::agent_work, "Log out of the ACD",
              [&ctx](HttpRequest& request) -> awaitable<HttpResponse> {
-               auto agent = request.principal->job_number;
-               auto logout = [agent](acd::Router& r, acd::Ms now) { return r.logout(agent, "logout", now); };
-               check(co_await on_router(acd_of(ctx), logout));
-               co_await record_audit(ctx, audit_by(*request.principal, "agent.logout", agent, nullptr, request.remote_ip));
-               co_return HttpResponse::json(200, co_await agent_json(ctx, agent));
+               auto out = co_await agent_logout(ctx, *request.principal, request.remote_ip);
+               co_return HttpResponse::json(200, out);
              });
 
   router.add("POST", "/api/v1/agent/state", Permission::agent_work,
              "Ready, or not ready with a reason: {\"state\": \"not_ready\", \"reason\": \"break\"}",
              [&ctx](HttpRequest& request) -> awaitable<HttpResponse> {
                auto body = parse_json_body(request);
-               auto state = text_field(body, "state", true);
-               auto reason = text_field(body, "reason", false);
-               if (state != "ready" && state != "not_ready")
-                 throw Error(Errc::invalid_argument, "state: expected ready or not_ready");
-               if (state == "not_ready" && !ctx.config.acd.not_ready_reasons.count(reason))
-                 throw Error(Errc::invalid_argument, "reason: expected one of acd.not_ready_reasons");
-               auto agent = request.principal->job_number;
-               auto change = [agent, state, reason](acd::Router& r, acd::Ms now) {
-                 return state == "ready" ? r.set_ready(agent, now) : r.set_not_ready(agent, reason, now);
-               };
-               check(co_await on_router(acd_of(ctx), change));
-               co_return HttpResponse::json(200, co_await agent_json(ctx, agent));
+               auto out = co_await agent_state(ctx, *request.principal, body);
+               co_return HttpResponse::json(200, out);
              });
 
   router.add("POST", "/api/v1/agent/wrapup", Permission::agent_work,
              "End after-call work now ({\"done\": true}) or extend it ({\"extend_seconds\": 30})",
              [&ctx](HttpRequest& request) -> awaitable<HttpResponse> {
                auto body = parse_json_body(request);
-               auto agent = request.principal->job_number;
-               std::int64_t extend = 0;
-               if (body.contains("extend_seconds")) {
-                 if (!body["extend_seconds"].is_number_unsigned() || body["extend_seconds"].get<std::int64_t>() > 3600)
-                   throw Error(Errc::invalid_argument, "extend_seconds: a whole number 0..3600");
-                 extend = body["extend_seconds"].get<std::int64_t>();
-               }
-               auto change = [agent, extend](acd::Router& r, acd::Ms now) {
-                 return extend ? r.extend_wrap_up(agent, extend * 1000, now) : r.wrap_up_done(agent, now);
-               };
-               check(co_await on_router(acd_of(ctx), change));
-               co_return HttpResponse::json(200, co_await agent_json(ctx, agent));
+               auto out = co_await agent_wrapup(ctx, *request.principal, body);
+               co_return HttpResponse::json(200, out);
              });
 
   router.add("POST", "/api/v1/agent/call/{action}", Permission::agent_work,
@@ -187,25 +269,8 @@ void add_acd_routes(Router& router, Api& api) {
              "number})",
              [&ctx](HttpRequest& request) -> awaitable<HttpResponse> {
                auto action = request.params.at("action");
-               auto agent = request.principal->job_number;
-               std::string target;
-               if (action == "transfer") {
-                 auto body = parse_json_body(request);
-                 target = text_field(body, "target", true);
-                 bool good = (target.rfind("queue:", 0) == 0 && valid_name(target.substr(6))) ||
-                             (target.rfind("extension:", 0) == 0 && all_digits(target.substr(10))) || all_digits(target);
-                 if (!good) throw Error(Errc::invalid_argument, "target: queue:NAME, extension:NUM or a number");
-               } else if (action != "hangup" && action != "hold" && action != "resume") {
-                 throw Error(Errc::not_found, "no call action " + action + " (hangup, hold, resume, transfer)");
-               }
-               auto act = [agent, action, target](pbx::CallManager& calls) {
-                 if (action == "hangup") return calls.agent_hang_up(agent);
-                 if (action == "hold") return calls.agent_hold(agent, true);
-                 if (action == "resume") return calls.agent_hold(agent, false);
-                 return calls.agent_transfer(agent, target);
-               };
-               auto why = co_await on_calls(ctx, act);
-               if (!why.empty()) throw Error(Errc::conflict, why);
+               json body = action == "transfer" ? parse_json_body(request) : json::object();
+               co_await agent_call_action(ctx, *request.principal, action, body);
                co_return HttpResponse::json(200, {{"ok", true}, {"action", action}});
              });
 

@@ -103,6 +103,8 @@ awaitable<std::optional<std::string>> Api::handle_rpc(const auth::Principal& pri
       }
       auto delivered = co_await broadcast_notice(context_, principal, remote_ip, text_it->get<std::string>(), level);
       result = {{"delivered_to", delivered}};
+    } else if (auto handled = co_await acd_rpc(context_, principal, remote_ip, method, params)) {
+      result = std::move(*handled);
     } else {
       co_return is_notification
           ? std::nullopt

@@ -19,6 +19,21 @@ inline constexpr int not_found = -32004;
 inline constexpr int unavailable = -32005;
 }  // namespace rpc_error
 
+}  // namespace hotline::api
+
+#include <boost/asio/awaitable.hpp>
+#include <optional>
+
+#include "hotline/auth/sessions.hpp"
+
+namespace hotline::api {
+struct ApiContext;
+
+// agent.* and call.* methods (routes_acd.cpp); nullopt when `method` is not one of theirs.
+boost::asio::awaitable<std::optional<nlohmann::json>> acd_rpc(ApiContext& ctx, const auth::Principal& who,
+                                                               const std::string& remote_ip, const std::string& method,
+                                                               const nlohmann::json& params);
+
 // A server-pushed event: {"jsonrpc":"2.0","method":NAME,"params":PARAMS}
 std::string rpc_event(const std::string& method, const nlohmann::json& params);
 

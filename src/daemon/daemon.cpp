@@ -277,6 +277,14 @@ int run_daemon(const Config& config) {
     });
   });
   calls.use_acd(acd_service);
+  // A phone that unregisters (or lets its registration expire) logs its agent out: device_lost.
+  registrar.on_unregistered([&acd_service](const std::string& username) {
+    acd_service.post([device = "extension:" + username](acd::Router& router, acd::Ms now) {
+      for (const auto& a : router.agents()) {
+        if (a.device == device && a.state != acd::AgentState::logged_out) router.device_lost(a.agent, now);
+      }
+    });
+  });
   acd_service.start();
   context.acd = &acd_service;
   context.calls = &calls;
@@ -356,6 +364,10 @@ int run_daemon(const Config& config) {
   spdlog::info("event=daemon.ready version={} http={} data_dir={} io_threads={}", version(),
                server.local_endpoint().to_string(), config.data_dir.string(), threads);
   for (auto& t : pool) t.join();
+  // The context outlives io: nothing in it may keep one of io's strands alive past io itself.
+  context.sip_strand = {};
+  context.calls = nullptr;
+  context.acd = nullptr;
 
   ticket_scheduler.stop();
   media_engine.stop();

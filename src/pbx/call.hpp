@@ -106,6 +106,7 @@ struct Call {
   std::unique_ptr<QueueWait> queued;     // in (or served from) an ACD queue
   std::string callback_entry;            // a callback call: the queue entry it serves (legs[0] is the agent)
   bool callback_reported = false;
+  bool callback_agent_up = false;        // the ACD took the agent's answer: the citizen is being called
   std::vector<std::string> busy_devices; // agents' devices in this non-ACD call (busy elsewhere)
   Call(const Call&) = delete;
   Call& operator=(const Call&) = delete;

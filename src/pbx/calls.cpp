@@ -656,8 +656,12 @@ void CallManager::Impl::on_leg_answered(Call& call, Leg& leg, const sip::Message
   auto sdp = sdp_of(response);
   std::optional<std::vector<sip::Format>> answered;
   if (sdp && sdp->audio) answered = sip::choose_formats(*sdp->audio);
-  bool same_law = answered && std::any_of(answered->begin(), answered->end(),
-                                          [&](const sip::Format& f) { return equals_ci(f.encoding, leg.codec_name); });
+  // The answer must pick a law we offered (we offer one, except to agents' phones of callbacks: both).
+  bool same_law = answered && std::any_of(answered->begin(), answered->end(), [&](const sip::Format& f) {
+                    return !equals_ci(f.encoding, "telephone-event") &&
+                           std::any_of(leg.formats.begin(), leg.formats.end(),
+                                       [&](const sip::Format& ours) { return equals_ci(f.encoding, ours.encoding); });
+                  });
   if (!same_law) {
     spdlog::warn("event=call.answer_without_our_codec call={} leg={}", call.uuid, leg.index);
     send_in_dialog(call, leg, leg.dialog.request("BYE"), Purpose::bye);

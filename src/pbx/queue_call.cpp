@@ -322,6 +322,7 @@ void CallManager::Impl::on_agent_answered(Call& call, Leg& leg) {
       }
       if (!c->callback_entry.empty()) {
         // A callback: the agent is on the line; now the citizen.
+        c->callback_agent_up = true;
         std::string why;
         Route route = outbound_route(c->dialled, why);
         int status = 0;
@@ -386,7 +387,7 @@ void CallManager::Impl::start_callback_call(const acd::Offer& offer) {
   auto owned = std::make_unique<Call>(strand);
   Call& call = *owned;
   call.id = next_call++;
-  call.uuid = offer.entry.id + "-cb" + std::to_string(offer.entry.callback_attempts + 1);
+  call.uuid = offer.entry.id + "-cb" + std::to_string(call.id);  // unique per try: a CDR each
   call.caller = config.acd.callback_caller_id;
   call.dialled = offer.entry.callback_number;
   call.source = "acd:callback";
@@ -407,12 +408,15 @@ void CallManager::Impl::start_callback_call(const acd::Offer& offer) {
   route.target = offer.device.substr(10);
   route.number = route.target;
   int status = 0;
-  std::vector<sip::Format> formats(2);
+  // The agent's phone chooses the law; the citizen's leg then offers the same one.
+  std::vector<sip::Format> formats(3);
   formats[0].payload_type = 0;
   formats[0].encoding = "PCMU";
-  formats[1].payload_type = 101;
-  formats[1].encoding = "telephone-event";
-  formats[1].fmtp = "0-16";
+  formats[1].payload_type = 8;
+  formats[1].encoding = "PCMA";
+  formats[2].payload_type = 101;
+  formats[2].encoding = "telephone-event";
+  formats[2].fmtp = "0-16";
   if (!dial(call, formats, route, "agent", status)) {
     end_call(call, "agent_unreachable", "system");
     return failed(acd::OfferFailure::unreachable);
@@ -427,8 +431,8 @@ void CallManager::Impl::start_callback_call(const acd::Offer& offer) {
 
 void CallManager::Impl::on_callback_citizen(Call& call, bool answered) {
   if (call.callback_reported || call.callback_entry.empty()) return;
-  // Only once the agent took it: before that the offer's own outcome tells the ACD.
-  if (call.legs.empty() || !call.legs[0]->confirmed) return;
+  // Only once the ACD took the agent's answer: before that the offer's own outcome tells it.
+  if (!call.callback_agent_up) return;
   call.callback_reported = true;
   if (answered) {
     call.answered_at = now_ms();
@@ -492,7 +496,7 @@ void CallManager::Impl::queue_call_ended(Call& call) {
   if (!call.callback_entry.empty()) {
     on_callback_citizen(call, false);  // no-op once reported
     const Leg& agent = *call.legs[0];
-    if (agent.confirmed && !agent.agent.empty()) {
+    if (call.callback_agent_up && !agent.agent.empty()) {
       bool citizen_answered = call.legs.size() > 1 && call.legs[1]->confirmed;
       auto side = citizen_answered ? side_for_acd(call.side, true) : acd::HangupSide::system;
       acd->post([name = agent.agent, side](acd::Router& router, acd::Ms now) { router.call_ended(name, side, now); });

@@ -223,12 +223,14 @@ void Registrar::apply(const Message& request, const Source& source, const std::s
     headers.emplace_back("Contact",
                          "<" + b.contact + ">;expires=" + std::to_string((b.expires_at_ms - now_ms + 999) / 1000));
   }
-  if (list.empty()) bindings_.erase(username);
+  const bool gone = list.empty();
+  if (gone) bindings_.erase(username);
   std::int64_t total = 0;
   for (const auto& [u, l] : bindings_) total += static_cast<std::int64_t>(l.size());
   registered_.set(total);
   spdlog::info("event=sip.registered account={} contacts={} address={}", username, headers.size(), source.address);
   reply(200, "OK", std::move(headers));
+  if (gone && gone_) gone_(username);
 }
 
 std::vector<Binding> Registrar::bindings(const std::string& username, std::int64_t now_ms) {
@@ -247,7 +249,12 @@ std::size_t Registrar::binding_count() const {
 void Registrar::sweep(std::int64_t now_ms) {
   for (auto it = bindings_.begin(); it != bindings_.end();) {
     std::erase_if(it->second, [now_ms](const Binding& b) { return b.expires_at_ms <= now_ms; });
-    it = it->second.empty() ? bindings_.erase(it) : std::next(it);
+    if (it->second.empty()) {
+      if (gone_) gone_(it->first);
+      it = bindings_.erase(it);
+    } else {
+      ++it;
+    }
   }
   registered_.set(static_cast<std::int64_t>(binding_count()));
 }

@@ -61,7 +61,7 @@ struct ApiContext {
   // agent, queue and supervisor routes answer 503 without them.
   acd::Service* acd = nullptr;
   pbx::CallManager* calls = nullptr;
-  boost::asio::any_io_executor sip_strand;  // where CallManager's methods run
+  boost::asio::any_io_executor sip_strand{};  // where CallManager's methods run
 };
 
 inline constexpr const char* kSessionCookie = "hotline_session";

@@ -95,6 +95,9 @@ class Registrar {
   std::vector<Binding> bindings(const std::string& username, std::int64_t now_ms);
   std::size_t binding_count() const;
   void sweep(std::int64_t now_ms);
+  // Told when an account's last binding goes (unregistered, or expired at a
+  // sweep): the ACD logs out an agent whose phone is gone (device_lost).
+  void on_unregistered(std::function<void(const std::string& username)> gone) { gone_ = std::move(gone); }
 
  private:
   std::vector<std::pair<std::string, std::string>> challenge(std::int64_t now_ms, bool stale, bool proxy) const;
@@ -106,6 +109,7 @@ class Registrar {
   Guard& guard_;
   NonceFactory nonces_;
   std::map<std::string, std::vector<Binding>> bindings_;
+  std::function<void(const std::string&)> gone_;
   Counter& auth_failures_;
   Gauge& registered_;
 };
