@@ -2,8 +2,8 @@
 # IVR walks: CONCURRENT (1,000) callers at once walking the 12345 flow
 # (ivr-flows/12345.yaml) through a Release hotlined, for DURATION seconds.
 # Two sipp UACs dial 12345 from 13800138000 and replay the RTP of a walk
-# (bench/ivr/walk_pcap.py: G.711 silence every 20 ms and RFC 4733 keys at
-# fixed times), then hang up after WALK_SECONDS:
+# (bench/ivr/walk_pcap.py: RFC 4733 keys at fixed times and G.711 silence),
+# then hang up after WALK_SECONDS:
 #   kb walk:     2 (automatic service) → 4 (consultation) → 3 (office guide):
 #                hears a knowledge-base article read by TTS, then the menu;
 #   status walk: 2 → 3 (status query) → the ticket's number + # : the
@@ -18,17 +18,25 @@
 # (calls.ivr_path) shows they went as planned, keys heard vs keys sent, and
 # the prompt hit rate of the TTS cache (hotline_tts_cache_*).
 #
+# Callers' RTP (CALLER_RTP): "sparse" (default) sends the keys and one
+# silence packet a second, as a phone with voice activity detection does;
+# "full" sends silence every 20 ms as well. sipp replays a pcap with one
+# thread per call, so "full" at 1,000 calls costs sipp itself about 1.5 of
+# the 2 cores (measured: 147 %), which leaves too little to the daemon on a
+# 2-core machine; the RTP relay's packet cost is measured by
+# rtp-concurrency.sh.
+#
 # Usage: bench/ivr-walks.sh
 # Env:   CONCURRENT=1000  WALK_SECONDS=30  DURATION=120 (s of call starts)
-#        SPARSE=1: callers send only their keys (no silence packets)
-#        HOTLINED=path (no build)  BENCH_KEEP=1 (keep the work dir)
+#        CALLER_RTP=sparse|full  HOTLINED=path (no build)  BENCH_KEEP=1 (keep the work dir)
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 CONCURRENT=${CONCURRENT:-1000}
 WALK_SECONDS=${WALK_SECONDS:-30}
 DURATION=${DURATION:-120}
-SPARSE=${SPARSE:-}
+CALLER_RTP=${CALLER_RTP:-sparse}
+[[ $CALLER_RTP == sparse || $CALLER_RTP == full ]] || die "CALLER_RTP: sparse or full"
 CALLER=13800138000
 ((DURATION > WALK_SECONDS + 20)) || die "DURATION must exceed WALK_SECONDS + 20 (a steady part to measure)"
 
@@ -37,6 +45,15 @@ apt_ensure sip-tester
 need sipp
 ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 
+# CPU seconds (user + system) of each of the daemon's threads, by thread name: "name seconds" lines.
+thread_cpu() {
+  local t stat
+  for t in /proc/"$DAEMON_PID"/task/*; do
+    stat=$(<"$t/stat") 2>/dev/null || continue
+    awk -v hz="$(getconf CLK_TCK)" -v name="$(<"$t/comm")" '{ sub(/^.*\) /, ""); printf "%s %.2f\n", name, ($12 + $13) / hz }' <<<"$stat"
+  done | awk '{ s[$1] += $2 } END { for (n in s) print n, s[n] }'
+}
+
 # A counter or gauge from /metrics (summed over its labels); 0 when absent.
 metric() {
   curl -fsS --max-time 5 "$BASE/metrics" | awk -v n="$1" '$1 == n || index($1, n "{") == 1 { s += $2 } END { printf "%.0f\n", s }'
@@ -44,7 +61,7 @@ metric() {
 
 wait_idle 30
 echo "ivr-walks: $CONCURRENT concurrent walks of $WALK_SECONDS s, calls started for $DURATION s; $(nproc) cores;" \
-  "load average before: $(cut -d' ' -f1-3 /proc/loadavg); callers send ${SPARSE:+only keys}${SPARSE:-silence every 20 ms and keys}"
+  "load average before: $(cut -d' ' -f1-3 /proc/loadavg); callers' RTP: $CALLER_RTP"
 
 build_release
 SIP_EXTRA='"max_requests_per_second":1000000,"auth_failures_before_ban":10000'
@@ -60,20 +77,41 @@ api_post /api/v1/kb/articles '{"section":"office_guide","title":"社保卡补办
 NUMBER=$(api_post /api/v1/tickets '{"type":"complaint","category_code":"0301","summary":"小区停水","content":"幸福路12号停水。","location":"幸福路12号","caller_name":"王先生","caller_phone":"'$CALLER'"}' | jq -r .number)
 [[ $NUMBER =~ ^[0-9]+$ ]] || die "creating the ticket failed: $NUMBER"
 
-sparse=${SPARSE:+--sparse}
+sparse=""
+[[ $CALLER_RTP == sparse ]] && sparse=--sparse
 python3 "$BENCH_DIR/ivr/walk_pcap.py" "$WORK/kb.pcap" "$WALK_SECONDS" 2:2 3.5:4 5:3 $sparse
 python3 "$BENCH_DIR/ivr/walk_pcap.py" "$WORK/status.pcap" "$WALK_SECONDS" 2:2 3.5:3 "5:${NUMBER}#" $sparse
 KEYS_PER_KB=3 KEYS_PER_STATUS=$((2 + ${#NUMBER} + 1))
+
+for walk in kb status; do
+  mkdir -p "$WORK/$walk.d"
+  sed -e "s#PCAP_FILE#$WORK/$walk.pcap#" -e "s#WALK_MS#$((WALK_SECONDS * 1000))#" "$BENCH_DIR/ivr/walk.xml" >"$WORK/$walk.d/walk.xml"
+done
+
+# Warm-up: one caller of each walk, so that the prompts are in the TTS cache
+# as they are on a server in service (the cache is kept on disk). Without it
+# the first few hundred callers wait for espeak-ng to render each prompt once.
+warm0=$(metric hotline_tts_cache_misses_total)
+WARM_PIDS=()
+for walk in kb status; do
+  (cd "$WORK/$walk.d" && exec timeout $((WALK_SECONDS + 60)) sipp -sf walk.xml -i 127.0.0.1 -p "$(free_port)" \
+    -mi 127.0.0.1 -mp "$(free_port)" -s 12345 -m 1 -recv_timeout 20000 -timeout_error -nostdin \
+    -trace_err -error_file "$WORK/$walk-warmup-errors.log" "127.0.0.1:$SIP_PORT" >"$WORK/$walk-warmup.out" 2>&1 </dev/null) &
+  WARM_PIDS+=($!)
+  BG_PIDS+=($!)
+done
+for p in "${WARM_PIDS[@]}"; do wait "$p" || die "the warm-up call failed (see $WORK/*-warmup.out)"; done
+warm_renderings=$(($(metric hotline_tts_cache_misses_total) - warm0))
+echo "warm-up: one call of each walk, $warm_renderings prompts rendered by TTS"
 
 # Each UAC: half the callers, CONCURRENT/2 calls started per WALK_SECONDS.
 per_uac=$((CONCURRENT / 2))
 calls_per_uac=$((per_uac * DURATION / WALK_SECONDS))
 tts_hits0=$(metric hotline_tts_cache_hits_total) tts_miss0=$(metric hotline_tts_cache_misses_total)
 digits0=$(metric hotline_media_digits_total)
+run_started_ms=$(($(date +%s%N) / 1000000))  # the warm-up calls started before: not counted
 UAC_PIDS=()
 for walk in kb status; do
-  mkdir -p "$WORK/$walk.d"
-  sed -e "s#PCAP_FILE#$WORK/$walk.pcap#" -e "s#WALK_MS#$((WALK_SECONDS * 1000))#" "$BENCH_DIR/ivr/walk.xml" >"$WORK/$walk.d/walk.xml"
   (cd "$WORK/$walk.d" && exec timeout $((DURATION + WALK_SECONDS + 120)) nice -n "$BENCH_NICE" sipp -sf walk.xml \
     -i 127.0.0.1 -p "$(free_port)" -mi 127.0.0.1 -mp "$(free_port)" -s 12345 \
     -r "$per_uac" -rp "$((WALK_SECONDS * 1000))" -m "$calls_per_uac" -l $((per_uac + per_uac / 5)) \
@@ -84,7 +122,8 @@ for walk in kb status; do
   BG_PIDS+=($!)
 done
 
-# Samples every second: elapsed s, calls active, daemon CPU s, sipp CPU s, machine busy s.
+# Samples every second: elapsed s, calls active, daemon CPU s, sipp CPU s, machine busy s,
+# prompt frames played (20 ms each), legs hearing a prompt now.
 t0=$(date +%s.%N)
 : >"$WORK/samples"
 steady_from=$((WALK_SECONDS + 5))
@@ -92,8 +131,12 @@ while kill -0 "${UAC_PIDS[0]}" 2>/dev/null || kill -0 "${UAC_PIDS[1]}" 2>/dev/nu
   alive || die "hotlined died during the run"
   sipp_cpu=0
   for p in "${UAC_PIDS[@]}"; do sipp_cpu=$(awk -v a="$sipp_cpu" -v b="$(tree_cpu_seconds "$p")" 'BEGIN { print a + b }'); done
-  printf '%s %s %s %s %s\n' "$(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }')" \
-    "$(metric hotline_calls_active)" "$(tree_cpu_seconds "$DAEMON_PID")" "$sipp_cpu" "$(machine_busy_seconds)" >>"$WORK/samples"
+  printf '%s %s %s %s %s %s %s\n' "$(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }')" \
+    "$(metric hotline_calls_active)" "$(tree_cpu_seconds "$DAEMON_PID")" "$sipp_cpu" "$(machine_busy_seconds)" \
+    "$(metric hotline_media_frames_played_total)" "$(metric hotline_media_players)" >>"$WORK/samples"
+  elapsed=$(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { printf "%d", b - a }')
+  if [[ ! -s $WORK/threads0 ]] && ((elapsed >= steady_from)); then thread_cpu >"$WORK/threads0"; threads_t0=$(date +%s.%N); fi
+  if [[ ! -s $WORK/threads1 ]] && ((elapsed >= DURATION)); then thread_cpu >"$WORK/threads1"; threads_t1=$(date +%s.%N); fi
   sleep 1
 done
 for p in "${UAC_PIDS[@]}"; do wait "$p" || true; done
@@ -119,15 +162,27 @@ planned=$((calls_per_uac * 2))
 # The steady part: calls active (min, median, max), CPU rates.
 read -r active_min active_med active_max < <(awk -v from="$steady_from" -v until="$DURATION" '$1 >= from && $1 <= until { print $2 }' \
   "$WORK/samples" | sort -n | awk '{ a[NR] = $1 } END { if (NR) print a[1], a[int((NR + 1) / 2)], a[NR]; else print 0, 0, 0 }')
-read -r daemon_pct sipp_pct machine_pct window < <(awk -v from="$steady_from" -v until="$DURATION" '
-  $1 >= from && $1 <= until { n++; if (n == 1) { t1 = $1; d1 = $3; s1 = $4; m1 = $5 } t2 = $1; d2 = $3; s2 = $4; m2 = $5 }
+# Real time: frames played over the frames the players present should have
+# played (50 a second each); below 100 % the media threads fell behind.
+read -r daemon_pct sipp_pct machine_pct window realtime < <(awk -v from="$steady_from" -v until="$DURATION" '
+  $1 >= from && $1 <= until {
+    n++
+    if (n == 1) { t1 = $1; d1 = $3; s1 = $4; m1 = $5; f1 = $6 } else due += ($1 - tp) * 50 * (pp + $7) / 2
+    t2 = $1; d2 = $3; s2 = $4; m2 = $5; f2 = $6; tp = $1; pp = $7
+  }
   END {
-    if (n < 2) { print 0, 0, 0, 0; exit }
+    if (n < 2) { print 0, 0, 0, 0, 0; exit }
     w = t2 - t1
-    printf "%.1f %.1f %.1f %.0f\n", 100 * (d2 - d1) / w, 100 * (s2 - s1) / w, 100 * (m2 - m1) / w, w
+    rt = 0
+    if (due > 0) rt = 100 * (f2 - f1) / due
+    printf "%.1f %.1f %.1f %.0f %.1f\n", 100 * (d2 - d1) / w, 100 * (s2 - s1) / w, 100 * (m2 - m1) / w, w, rt
   }' "$WORK/samples")
 daemon_total=$(awk 'END { print $3 }' "$WORK/samples")
 
+# The daemon's threads in the steady part, the busiest first (% of one core; threads of one name summed).
+busiest_threads=$(awk -v w="$(awk -v a="${threads_t0:-0}" -v b="${threads_t1:-0}" 'BEGIN { print b - a }')" '
+  FNR == NR { c0[$1] = $2; next } { if (w > 0) printf "%s %.0f%%\n", $1, 100 * ($2 - c0[$1]) / w }' \
+  "$WORK/threads0" "$WORK/threads1" 2>/dev/null | sort -k2 -rn | head -n 6 | paste -sd, - | sed 's/,/, /g')
 stop_daemon
 # The walks as the daemon logged them (calls.ivr_path): did the keys take them where planned?
 db=$WORK/data/hotline.db
@@ -137,7 +192,7 @@ read -r cdrs kb_ok status_ok < <(sqlite3 -readonly -separator ' ' "$db" "
                      AND json_extract(j.value, '$.out') LIKE '%done%')),
          sum(EXISTS (SELECT 1 FROM json_each(c.ivr_path) j WHERE json_extract(j.value, '$.node') = 'status_lookup'
                      AND json_extract(j.value, '$.out') LIKE '%found%'))
-  FROM calls c WHERE c.dialled = '12345'")
+  FROM calls c WHERE c.dialled = '12345' AND c.started_at >= $run_started_ms")
 walked=$((kb_ok + status_ok))
 
 cpu_per_walk_steady=$(awk -v p="$daemon_pct" -v w="$WALK_SECONDS" -v c="$CONCURRENT" 'BEGIN { printf "%.1f", 10 * p * w / c }')
@@ -150,11 +205,12 @@ cat <<EOF
 calls started           $started of $planned planned (sipp), $ok completed, $failed failed (kb walk $kb_done/$kb_failed, status walk $st_done/$st_failed)
 walks as planned        $walked of $ok completed calls (kb article read: $kb_ok, status found and read: $status_ok; CDRs: $cdrs)
 keys heard              $digits of $keys_sent sent (RFC 4733)
-steady part             ${window} s: calls in progress min $active_min, median $active_med, max $active_max
+steady part             ${window} s: calls in progress min $active_min, median $active_med, max $active_max; prompts played at ${realtime} % of real time
 daemon CPU              ${daemon_pct} % (of one core; 200 % = both cores), ${cpu_per_walk_steady} ms CPU per walk (steady), ${cpu_per_walk_all} ms per walk (whole run)
+daemon threads          ${busiest_threads:-not measured}
 sipp CPU                ${sipp_pct} %
 machine busy            ${machine_pct} % of 200 % (all processes); load average after: $load_after
-TTS cache               $tts_hits hits, $tts_miss renderings: hit rate ${hit_rate} %
+TTS cache               $tts_hits hits, $tts_miss renderings: hit rate ${hit_rate} % (after a warm-up call of each walk, which rendered $warm_renderings)
 EOF
 [[ $failed -eq 0 && $started -eq $planned && $walked -eq $ok ]] || { echo "RESULT: FAILED (failed calls or walks that went wrong)"; exit 1; }
 echo "RESULT: ok"
