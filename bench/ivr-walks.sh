@@ -45,13 +45,14 @@ apt_ensure sip-tester
 need sipp
 ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 
-# CPU seconds (user + system) of each of the daemon's threads, by thread name: "name seconds" lines.
-thread_cpu() {
-  local t stat
+# Each of the daemon's threads, by name (threads of one name summed): "name
+# cpu_s wait_s", CPU time and time spent runnable but waiting for a CPU
+# (/proc/PID/task/TID/schedstat: the scheduler's own account, in ns).
+thread_stats() {
+  local t
   for t in /proc/"$DAEMON_PID"/task/*; do
-    stat=$(<"$t/stat") 2>/dev/null || continue
-    awk -v hz="$(getconf CLK_TCK)" -v name="$(<"$t/comm")" '{ sub(/^.*\) /, ""); printf "%s %.2f\n", name, ($12 + $13) / hz }' <<<"$stat"
-  done | awk '{ s[$1] += $2 } END { for (n in s) print n, s[n] }'
+    printf '%s %s\n' "$(<"$t/comm")" "$(<"$t/schedstat")" 2>/dev/null || true
+  done | awk '{ c[$1] += $2 / 1e9; w[$1] += $3 / 1e9 } END { for (n in c) printf "%s %.3f %.3f\n", n, c[n], w[n] }'
 }
 
 # A counter or gauge from /metrics (summed over its labels); 0 when absent.
@@ -135,8 +136,8 @@ while kill -0 "${UAC_PIDS[0]}" 2>/dev/null || kill -0 "${UAC_PIDS[1]}" 2>/dev/nu
     "$(metric hotline_calls_active)" "$(tree_cpu_seconds "$DAEMON_PID")" "$sipp_cpu" "$(machine_busy_seconds)" \
     "$(metric hotline_media_frames_played_total)" "$(metric hotline_media_players)" >>"$WORK/samples"
   elapsed=$(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { printf "%d", b - a }')
-  if [[ ! -s $WORK/threads0 ]] && ((elapsed >= steady_from)); then thread_cpu >"$WORK/threads0"; threads_t0=$(date +%s.%N); fi
-  if [[ ! -s $WORK/threads1 ]] && ((elapsed >= DURATION)); then thread_cpu >"$WORK/threads1"; threads_t1=$(date +%s.%N); fi
+  if [[ ! -s $WORK/threads0 ]] && ((elapsed >= steady_from)); then thread_stats >"$WORK/threads0"; threads_t0=$(date +%s.%N); fi
+  if [[ ! -s $WORK/threads1 ]] && ((elapsed >= DURATION)); then thread_stats >"$WORK/threads1"; threads_t1=$(date +%s.%N); fi
   sleep 1
 done
 for p in "${UAC_PIDS[@]}"; do wait "$p" || true; done
@@ -179,10 +180,12 @@ read -r daemon_pct sipp_pct machine_pct window realtime < <(awk -v from="$steady
   }' "$WORK/samples")
 daemon_total=$(awk 'END { print $3 }' "$WORK/samples")
 
-# The daemon's threads in the steady part, the busiest first (% of one core; threads of one name summed).
+# The daemon's threads in the steady part, the busiest first: % of one core
+# used, and % of the time they were runnable but waited for a CPU.
 busiest_threads=$(awk -v w="$(awk -v a="${threads_t0:-0}" -v b="${threads_t1:-0}" 'BEGIN { print b - a }')" '
-  FNR == NR { c0[$1] = $2; next } { if (w > 0) printf "%s %.0f%%\n", $1, 100 * ($2 - c0[$1]) / w }' \
-  "$WORK/threads0" "$WORK/threads1" 2>/dev/null | sort -k2 -rn | head -n 6 | paste -sd, - | sed 's/,/, /g')
+  FNR == NR { c0[$1] = $2; w0[$1] = $3; next }
+  { if (w > 0) printf "%s %.0f%% (waited %.0f%%)\n", $1, 100 * ($2 - c0[$1]) / w, 100 * ($3 - w0[$1]) / w }' \
+  "$WORK/threads0" "$WORK/threads1" 2>/dev/null | sort -k2 -rn | head -n 5 | paste -sd, - | sed 's/,/, /g')
 stop_daemon
 # The walks as the daemon logged them (calls.ivr_path): did the keys take them where planned?
 db=$WORK/data/hotline.db
