@@ -106,14 +106,15 @@ TEST_F(IvrFlowWatcher, ANewFileIsLoaded) {
 TEST_F(IvrFlowWatcher, ABurstOfWritesIsOneReload) {
   write("main.yaml", kHello);
   library->reload_all();
-  start(300ms);
+  // A long debounce, so that a busy test machine pausing this thread between writes does not split the burst.
+  start(1000ms);
   // An editor saving several times in quick succession: only the last text counts.
   for (int i = 0; i < 5; ++i) {
     write("main.yaml", hello_saying("第" + std::to_string(i) + "版"));
     std::this_thread::sleep_for(20ms);
   }
   ASSERT_TRUE(wait_for_batches(1));
-  std::this_thread::sleep_for(600ms);  // a second batch, if the debounce failed, would come by now
+  std::this_thread::sleep_for(1500ms);  // a second batch, if the debounce failed, would come by now
   std::lock_guard lock(mutex);
   EXPECT_EQ(batches, 1);
   EXPECT_EQ(reloaded, std::vector<std::string>{"main"});
