@@ -8,6 +8,7 @@
 #include "hotline/core/clock.hpp"
 #include "hotline/core/error.hpp"
 #include "json_body.hpp"
+#include "routes_surveys.hpp"
 #include "rpc.hpp"
 
 namespace hotline::api {
@@ -27,6 +28,7 @@ Api::Api(ApiContext& context) : context_(context) {
   add_recording_routes(router_, *this);
   add_ivr_routes(router_, *this);
   add_acd_routes(router_, *this);
+  add_survey_routes(router_, *this);
 }
 
 awaitable<std::optional<auth::Principal>> Api::authenticate(const HttpRequest& request, bool allow_query_token) {

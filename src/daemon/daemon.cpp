@@ -32,6 +32,7 @@
 #include "hotline/ivr/schedule.hpp"
 #include "hotline/media/engine.hpp"
 #include "hotline/ivr/services.hpp"
+#include "hotline/ivr/watcher.hpp"
 #include "hotline/media/audio_files.hpp"
 #include "hotline/media/prompts.hpp"
 #include "hotline/media/recording_writer.hpp"
@@ -182,13 +183,16 @@ int run_daemon(const Config& config) {
   media::AudioFiles audio_files(metrics);
   audio_files.start();
   // IVR flows: validated at load; an invalid file is logged and kept out
-  // (its errors are shown by GET /api/v1/ivr/flows). Reloaded on SIGHUP.
+  // (its errors are shown by GET /api/v1/ivr/flows). Reloaded on SIGHUP and on file changes.
   ivr::ValidationContext flow_checks;
   flow_checks.prompts_dir = config.prompts_path();
   auto ivr_schedules = ivr::Schedules::from_config(config.ivr, config.tickets);
   flow_checks.schedules = ivr_schedules.names();
   ivr::FlowLibrary ivr_flows(config.ivr.flows_dir, flow_checks);
   ivr_flows.reload_all();
+  // Edited, added or removed flow files are reloaded by themselves (inotify,
+  // debounced; the "ivr-watch" thread validates them, as SIGHUP does).
+  ivr::FlowWatcher ivr_flow_watcher(ivr_flows);
   api::ApiContext context{config, store, metrics, sessions, cpu, hub, now_ms()};
   context.tickets = &ticket_services;
   context.recordings = &recordings;

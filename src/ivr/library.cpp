@@ -85,7 +85,11 @@ ReloadOutcome FlowLibrary::load_locked(const std::string& name) {
   entry.info.file = path.string();
   entry.info.checked_at = now_ms();
   auto text = read_text(path);
-  if (!text) {
+  std::error_code ec;
+  if (!text && !std::filesystem::exists(path, ec)) {
+    outcome.failed = true;
+    outcome.errors.push_back({path.string(), {1, 1}, "the file is gone; the running version stays"});
+  } else if (!text) {
     outcome.failed = true;
     outcome.errors.push_back({path.string(), {1, 1}, "cannot read the file; the running version stays"});
   } else if (text->size() > kMaxFlowBytes) {

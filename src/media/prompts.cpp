@@ -16,6 +16,9 @@ std::int64_t mtime_ms(const std::filesystem::path& p) {
   return std::chrono::duration_cast<std::chrono::milliseconds>(sys.time_since_epoch()).count();
 }
 
+// Folders of recorded prompts in other languages than the default one.
+constexpr std::string_view kLanguageFolders[] = {"en"};
+
 }  // namespace
 
 PromptLibrary::PromptLibrary(std::filesystem::path directory, TtsEngine& tts)
@@ -31,14 +34,28 @@ bool PromptLibrary::valid_key(std::string_view key) {
   return true;
 }
 
+bool PromptLibrary::valid_resolvable_key(std::string_view key) {
+  if (valid_key(key)) return true;
+  for (auto lang : kLanguageFolders) {
+    if (key.size() > lang.size() + 1 && key.substr(0, lang.size()) == lang && key[lang.size()] == '/' &&
+        valid_key(key.substr(lang.size() + 1)))
+      return true;
+  }
+  return false;
+}
+
 void PromptLibrary::rescan() {
   std::set<std::string> found;
-  std::error_code ec;
-  for (auto it = std::filesystem::directory_iterator(directory_, ec); !ec && it != std::filesystem::directory_iterator();
-       it.increment(ec)) {
-    auto key = it->path().stem().string();
-    if (it->path().extension() == ".wav" && valid_key(key)) found.insert(key);
-  }
+  auto scan = [&found](const std::filesystem::path& folder, const std::string& prefix) {
+    std::error_code ec;
+    for (auto it = std::filesystem::directory_iterator(folder, ec); !ec && it != std::filesystem::directory_iterator();
+         it.increment(ec)) {
+      auto key = it->path().stem().string();
+      if (it->path().extension() == ".wav" && valid_key(key)) found.insert(prefix + key);
+    }
+  };
+  scan(directory_, "");
+  for (auto lang : kLanguageFolders) scan(directory_ / lang, std::string(lang) + "/");
   std::lock_guard lock(mutex_);
   recorded_ = std::move(found);
 }
@@ -48,7 +65,7 @@ void PromptLibrary::resolve(const std::string& key, std::string fallback_text, s
   bool recorded = false;
   {
     std::lock_guard lock(mutex_);
-    recorded = valid_key(key) && recorded_.count(key);
+    recorded = valid_resolvable_key(key) && recorded_.count(key);
   }
   if (recorded) {
     TtsResult r{directory_ / (key + ".wav"), {}, true, true};

@@ -166,7 +166,8 @@ PromptSpec IvrCall::spec_of(const ivr::PromptItem& item) const {
   spec.voice = english ? "en" : pbx_.config.prompts.voice;
   switch (item.kind) {
     case ivr::PromptSpec::Kind::speech:
-      if (!english) spec.key = item.key;  // recorded prompts are the Mandarin ones; English is TTS
+      // English recordings are <prompts>/en/KEY.wav; without one, TTS of the English text.
+      if (!item.key.empty()) spec.key = english ? "en/" + item.key : item.key;
       spec.text = item.text;
       break;
     case ivr::PromptSpec::Kind::file:

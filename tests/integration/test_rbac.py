@@ -99,6 +99,14 @@ EXPECTED = {
     ("GET", "/api/v1/ivr/flows/{name}/errors"): {"admin", "supervisor"},
     ("GET", "/api/v1/ivr/flows/{name}/nodes"): {"admin", "supervisor"},
     ("POST", "/api/v1/ivr/reload"): {"admin"},
+    # Surveys (test_ivr_more.py).
+    ("GET", "/api/v1/surveys"): {"admin", "supervisor"},
+    ("POST", "/api/v1/surveys"): {"admin"},
+    ("GET", "/api/v1/surveys/{id}"): {"admin", "supervisor"},
+    ("POST", "/api/v1/surveys/{id}/questions"): {"admin"},
+    ("POST", "/api/v1/surveys/{id}/activate"): {"admin"},
+    ("POST", "/api/v1/surveys/{id}/deactivate"): {"admin"},
+    ("GET", "/api/v1/surveys/{id}/results"): {"admin", "supervisor"},
     # Work orders, departments' directory, knowledge base, citizen access (test_tickets.py, test_open311.py).
     **TICKET_ROUTES,
     ("GET", "/ws"): ANY,

@@ -3,6 +3,11 @@
 // prompt an admin recorded (PROMPTS_DIR/<key>.wav, copied there or uploaded
 // through PUT /api/v1/prompts/{key}) replaces the TTS of the same key.
 //
+// Prompts in another language live in a folder of that language:
+// PROMPTS_DIR/en/<key>.wav is the English recording of <key>, asked for as
+// key "en/<key>" (the IVR does so while a caller's language is English);
+// without it the TTS of the (English) fallback text is played.
+//
 // Which keys are recorded is kept in memory (filled at construction, by
 // rescan() and by store()), so resolve() never touches the disk on the
 // caller's (media) thread.
@@ -36,6 +41,8 @@ class PromptLibrary {
 
   // 1 to 64 of a-z 0-9 _ - . , not starting with a dot.
   static bool valid_key(std::string_view key);
+  // A valid key, or "LANG/KEY" for a language folder this library knows (en).
+  static bool valid_resolvable_key(std::string_view key);
   const std::filesystem::path& directory() const { return directory_; }
 
   // The recorded prompt when there is one (answered at once, recorded ==
