@@ -10,6 +10,7 @@
 #include "port_pool.hpp"
 #include "session.hpp"
 #include "webrtc/dtls_context.hpp"
+#include "webrtc/srtp_session.hpp"
 
 namespace hotline::media {
 namespace asio = boost::asio;
@@ -42,6 +43,7 @@ struct Engine::Impl {
     auto identity = this->config.dtls_dir.empty() ? webrtc::DtlsIdentity::generate()
                                                    : webrtc::DtlsIdentity::load_or_create(this->config.dtls_dir);
     webrtc.dtls = std::make_shared<const webrtc::DtlsContext>(std::move(identity));
+    webrtc::initialise_srtp();
     webrtc.consent_timeout = std::chrono::milliseconds(this->config.webrtc_consent_timeout_ms);
   }
 

@@ -130,16 +130,25 @@ std::string audio_line(const WebRtcSdpLocal& l, DtlsSetup setup, const std::stri
                        const std::vector<WebRtcFormat>& formats) {
   const std::string port = std::to_string(l.port);
   std::string out = "m=audio " + port + " UDP/TLS/RTP/SAVPF";
-  for (const auto& f : formats) out += " " + std::to_string(f.payload_type);
+  // Appended piece by piece where GCC 12 at -O3 warns (-Wrestrict, a false
+  // positive) on "literal" + std::string temporary.
+  for (const auto& f : formats) {
+    out += ' ';
+    out += std::to_string(f.payload_type);
+  }
   out += "\r\n";
   out += "c=" + connection_line(l.address) + "\r\n";
   out += "a=rtcp:" + port + " " + connection_line(l.address) + "\r\n";
   out += "a=ice-ufrag:" + l.local.ice_ufrag + "\r\n";
   out += "a=ice-pwd:" + l.local.ice_pwd + "\r\n";
   out += "a=fingerprint:" + l.local.fingerprint.algorithm + " " + l.local.fingerprint.value + "\r\n";
-  out += "a=setup:" + std::string(to_string(setup)) + "\r\n";
+  out += "a=setup:";
+  out += to_string(setup);
+  out += "\r\n";
   out += "a=mid:" + mid + "\r\n";
-  out += "a=" + std::string(flow_attribute(l.flow)) + "\r\n";
+  out += "a=";
+  out += flow_attribute(l.flow);
+  out += "\r\n";
   out += "a=rtcp-mux\r\n";
   for (const auto& f : formats) add_format_lines(out, f);
   out += "a=ptime:20\r\n";

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "../bytes.hpp"
+#include "srtp_openssl.hpp"
 #include "hotline/core/error.hpp"
 
 namespace hotline::media::webrtc {
@@ -16,15 +17,23 @@ static_assert(SrtpSession::kMaxTrailer == SRTP_MAX_TRAILER_LEN + 4);
 constexpr std::size_t kRtcpTagSize = 10;  // SRTCP is HMAC-SHA1-80 with either profile (RFC 5764 4.1.2)
 constexpr std::size_t kSrtcpIndexSize = 4;
 
-void initialise_library() {
-  // libsrtp's crypto kernel is process-wide; it is set up once and only read
-  // after. srtp_init is not idempotent: when another part of the process
-  // initialised it first, it fails re-registering its debug module although
-  // the kernel is ready. So its result is not the verdict: srtp_create's is
-  // (a kernel that really failed makes every srtp_create fail, and throw).
+}  // namespace
+
+void initialise_srtp() {
+  // libsrtp's crypto kernel is process-wide: set up once, only read after.
+  // srtp_init is not idempotent: when another part of the process called it
+  // first, it fails re-registering its debug module although the kernel is
+  // ready, so its result is not the verdict; installing our crypto is
+  // (it needs a working kernel, and throws otherwise). An exception leaves
+  // the flag unset: the next call tries again.
   static std::once_flag once;
-  std::call_once(once, [] { (void)srtp_init(); });
+  std::call_once(once, [] {
+    (void)srtp_init();
+    install_openssl_srtp_crypto();
+  });
 }
+
+namespace {
 
 srtp_t create(const SrtpKeys& keys, bool outbound) {
   srtp_policy_t policy{};
@@ -66,7 +75,7 @@ bool plausible_srtp(std::span<const std::uint8_t> p, std::size_t tag) {
 
 SrtpSession::SrtpSession(const SrtpKeys& keys)
     : rtp_tag_size_(keys.profile == SrtpProfile::aes128_cm_sha1_32 ? 4 : 10) {
-  initialise_library();
+  initialise_srtp();
   outbound_ = create(keys, true);
   try {
     inbound_ = create(keys, false);

@@ -14,6 +14,11 @@ struct srtp_ctx_t_;
 
 namespace hotline::media::webrtc {
 
+// libsrtp's one-time set-up, with OpenSSL's AES and HMAC in its kernel (see
+// srtp_openssl.hpp). Thread-safe; throws hotline::Error. SrtpSession calls
+// it; the engine calls it at construction so a failure shows at start-up.
+void initialise_srtp();
+
 class SrtpSession {
  public:
   // libsrtp may write up to SRTP_MAX_TRAILER_LEN (tag and MKI) past the packet, + 4 for the SRTCP index.
