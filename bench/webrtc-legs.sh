@@ -50,13 +50,14 @@ if ((rebuild)); then
 fi
 ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 
-field() { sed -E "s/.* $1=([0-9.]+).*/\\1/" <<<"$2"; }
+field() { sed -E "s/.* $1=(-?[0-9.]+).*/\\1/" <<<"$2"; }
 # Best of RUNS: another process on the machine only ever makes a run slower.
 best() {
   local mode=$1 best_line="" line r
   for ((r = 1; r <= RUNS; r++)); do
     line=$("$BIN" --mode "$mode" --legs "$LEGS" --seconds "$SECONDS_PER_RUN" --warmup "$WARMUP" --port-min "$PORT_MIN" |
-      tee /dev/stderr | grep '^RESULT') || die "$mode run failed"
+      grep '^RESULT') || die "$mode run failed"
+    echo "$line" >&2
     if [[ -z $best_line ]] || awk -v a="$(field cpu_pct_per_leg "$line")" -v b="$(field cpu_pct_per_leg "$best_line")" 'BEGIN{exit !(a<b)}'; then
       best_line=$line
     fi

@@ -30,6 +30,7 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <algorithm>
 #include <cstring>
 #include <dirent.h>
 #include <fstream>
@@ -345,7 +346,10 @@ int main(int argc, char** argv) {
   const double expected = 50.0 * options.legs * options.seconds;
   received_counted = received - received_counted;
   const double us_per_relayed = relayed ? 1e6 * media_cpu / static_cast<double>(relayed) : 0.0;
-  const double lost_pct = sent_counted ? 100.0 * (1.0 - static_cast<double>(received_counted) / static_cast<double>(sent_counted)) : 0;
+  // Replies to packets sent just before the window count in it: never below 0.
+  const double lost_pct =
+      sent_counted ? std::max(0.0, 100.0 * (1.0 - static_cast<double>(received_counted) / static_cast<double>(sent_counted)))
+                   : 0.0;
   std::printf(
       "RESULT mode=%s legs=%d seconds=%d media_threads=%u setup_s=%.2f media_cpu_s=%.2f relayed=%llu "
       "us_per_relayed_packet=%.2f cpu_pct_per_leg=%.4f process_cpu_s=%.2f sent=%llu send_rate_pct=%.1f received=%llu "

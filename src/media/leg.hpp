@@ -61,7 +61,6 @@ class Leg final : public DtmfListener, private webrtc::Transport::Events {
   // Makes this a browser leg; before start(), on the thread that made the leg.
   void enable_webrtc(std::shared_ptr<const webrtc::DtlsContext> dtls, webrtc::IceCredentials local,
                      webrtc::Transport::Options options, WebRtcStateHandler on_state);
-  bool is_webrtc() const { return webrtc_ != nullptr; }
   std::uint32_t output_ssrc() const { return output_.ssrc(); }
 
   void start(const std::shared_ptr<Leg>& self);
