@@ -9,6 +9,8 @@
 #include "media_thread.hpp"
 #include "port_pool.hpp"
 #include "session.hpp"
+#include "webrtc/dtls_context.hpp"
+#include "webrtc/srtp_session.hpp"
 
 namespace hotline::media {
 namespace asio = boost::asio;
@@ -38,6 +40,11 @@ struct Engine::Impl {
     for (unsigned i = 0; i < count; ++i) {
       threads.push_back(std::make_shared<MediaThread>("media-" + std::to_string(i), metrics));
     }
+    auto identity = this->config.dtls_dir.empty() ? webrtc::DtlsIdentity::generate()
+                                                   : webrtc::DtlsIdentity::load_or_create(this->config.dtls_dir);
+    webrtc.dtls = std::make_shared<const webrtc::DtlsContext>(std::move(identity));
+    webrtc::initialise_srtp();
+    webrtc.consent_timeout = std::chrono::milliseconds(this->config.webrtc_consent_timeout_ms);
   }
 
   MediaConfig config;
@@ -45,6 +52,7 @@ struct Engine::Impl {
   MediaMetrics metrics;
   std::shared_ptr<PortPool> pool;
   std::vector<std::shared_ptr<MediaThread>> threads;
+  SessionImpl::WebRtcSetup webrtc;
   std::atomic<std::size_t> next_thread{0};
 
   std::mutex mutex;  // lifecycle and the list of sessions, not the packet path
@@ -61,8 +69,8 @@ void Engine::start() {
   std::lock_guard lock(impl_->mutex);
   if (impl_->stopped) throw Error(Errc::unavailable, "media engine was stopped");
   for (auto& thread : impl_->threads) thread->start();
-  spdlog::info("event=media.started threads={} address={} ports={}..{}", impl_->threads.size(), impl_->config.address,
-               impl_->config.port_min, impl_->config.port_max);
+  spdlog::info("event=media.started threads={} address={} ports={}..{} dtls_fingerprint={}", impl_->threads.size(),
+               impl_->config.address, impl_->config.port_min, impl_->config.port_max, dtls_fingerprint().value);
 }
 
 void Engine::stop() {
@@ -85,7 +93,8 @@ void Engine::stop() {
 std::shared_ptr<Session> Engine::open_session() {
   const auto& thread = impl_->threads[impl_->next_thread++ % impl_->threads.size()];
   auto session = std::make_shared<SessionImpl>(
-      thread, impl_->pool, impl_->address, std::chrono::milliseconds(impl_->config.rtcp_interval_ms), impl_->metrics);
+      thread, impl_->pool, impl_->address, std::chrono::milliseconds(impl_->config.rtcp_interval_ms), impl_->metrics,
+      impl_->webrtc);
   std::lock_guard lock(impl_->mutex);
   if (impl_->stopped) throw Error(Errc::unavailable, "media engine is stopped");
   auto& sessions = impl_->sessions;
@@ -98,6 +107,7 @@ std::shared_ptr<Session> Engine::open_session() {
 }
 
 const std::string& Engine::address() const { return impl_->config.address; }
+const DtlsFingerprint& Engine::dtls_fingerprint() const { return impl_->webrtc.dtls->identity().fingerprint(); }
 std::size_t Engine::ports_in_use() const { return 2 * impl_->pool->in_use(); }
 std::size_t Engine::ports_free() const { return 2 * impl_->pool->free(); }
 

@@ -98,9 +98,23 @@ Leg::~Leg() {
   if (!closed_) pool_->release(port_);
 }
 
+void Leg::enable_webrtc(std::shared_ptr<const webrtc::DtlsContext> dtls, webrtc::IceCredentials local,
+                        webrtc::Transport::Options options, WebRtcStateHandler on_state) {
+  webrtc::Transport::Events& events = *this;  // a private base: converted here, where it is accessible
+  webrtc_ = std::make_unique<webrtc::Transport>(std::move(dtls), std::move(local), events, options);
+  webrtc_timer_ = std::make_unique<asio::steady_timer>(rtp_socket_.get_executor());
+  on_webrtc_state_ = std::move(on_state);
+}
+
 void Leg::start(const std::shared_ptr<Leg>& self) {
-  receive_rtp(self);
-  receive_rtcp(self);
+  if (webrtc_) {
+    // rtcp-mux: everything comes to the RTP port; the RTCP socket only holds its port.
+    self_ = self;
+    receive_webrtc(self);
+  } else {
+    receive_rtp(self);
+    receive_rtcp(self);
+  }
   schedule_rtcp(self);
 }
 
@@ -138,10 +152,15 @@ void Leg::schedule_rtcp(std::shared_ptr<Leg> self) {
   });
 }
 
-void Leg::set_remote(const std::string& address, std::uint16_t port, LegCodec codec) {
+void Leg::set_codec(LegCodec codec) {
   const bool events_changed = codec.telephone_event_type != codec_.telephone_event_type;
   codec_ = codec;
   if (events_changed && on_digit_) watch_digits(std::move(on_digit_));  // RFC 4733 or tones, as now negotiated
+}
+
+void Leg::set_remote(const std::string& address, std::uint16_t port, LegCodec codec) {
+  set_codec(codec);
+  if (webrtc_) return;  // ICE decides where a browser's media goes
   boost::system::error_code ec;
   const auto ip = asio::ip::make_address(address, ec);
   // 0.0.0.0 is the old way of saying hold (RFC 3264 8.4): nowhere to send.
@@ -260,9 +279,7 @@ void Leg::send_media(const Leg& source, const RtpHeader& header, std::span<std::
   const auto out = output_.next(source.id_, header.ssrc, header.marker, header.sequence, header.timestamp, now);
   rewrite_rtp(packet, out.marker, *type, out.sequence, out.timestamp, output_.ssrc());
   if (recording_) record_heard(packet.subspan(header.header_size, header.payload_size), *type, out.timestamp);
-  boost::system::error_code ec;
-  rtp_socket_.send_to(asio::buffer(packet.data(), packet.size()), *destination, 0, ec);
-  if (ec) {
+  if (!transmit_rtp(packet, *destination)) {
     ++counters_.dropped;
     return;
   }
@@ -270,6 +287,109 @@ void Leg::send_media(const Leg& source, const RtpHeader& header, std::span<std::
   ++counts_.packets_sent;
   counts_.bytes_sent += packet.size();
   octets_sent_ += header.payload_size;
+}
+
+bool Leg::transmit_rtp(std::span<const std::uint8_t> packet, const udp::endpoint& to) {
+  boost::system::error_code ec;
+  if (webrtc_) [[unlikely]] {
+    const auto protected_packet = webrtc_->protect_rtp(packet);
+    if (!protected_packet) return false;  // DTLS not up yet, or the leg failed
+    rtp_socket_.send_to(asio::buffer(protected_packet->data(), protected_packet->size()), to, 0, ec);
+  } else {
+    rtp_socket_.send_to(asio::buffer(packet.data(), packet.size()), to, 0, ec);
+  }
+  return !ec;
+}
+
+// ---- browser legs ----
+
+void Leg::receive_webrtc(std::shared_ptr<Leg> self) {
+  rtp_socket_.async_receive_from(
+      asio::buffer(rtp_buffer_), rtp_sender_,
+      [self = std::move(self)](const boost::system::error_code& ec, std::size_t size) mutable {
+        Leg& leg = *self;
+        if (leg.closed_ || ec == asio::error::operation_aborted || ec == asio::error::bad_descriptor) return;
+        if (!ec) leg.on_webrtc_datagram(size);
+        leg.receive_webrtc(std::move(self));
+      });
+}
+
+void Leg::on_webrtc_datagram(std::size_t size) {
+  if (size >= rtp_buffer_.size()) {  // cut short by the kernel
+    ++invalid_;
+    ++counters_.dropped;
+    return;
+  }
+  const auto received = webrtc_->receive(std::span(rtp_buffer_.data(), size), rtp_sender_, Clock::now());
+  switch (received.verdict) {
+    case webrtc::Transport::Verdict::rtp:
+      on_rtp(received.size);  // decrypted in place: the plain RTP path from here
+      break;
+    case webrtc::Transport::Verdict::rtcp:
+      handle_rtcp(std::span(rtp_buffer_.data(), received.size), rtp_sender_);
+      break;
+    case webrtc::Transport::Verdict::consumed:
+      arm_webrtc_timer();  // a check or a handshake step may move a deadline
+      break;
+    case webrtc::Transport::Verdict::dropped:
+      ++invalid_;
+      ++counters_.dropped;
+      break;
+  }
+}
+
+void Leg::set_webrtc_remote(const WebRtcRemote& remote, LegCodec codec) {
+  set_codec(codec);
+  if (!webrtc_ || closed_) return;
+  webrtc_->set_remote(remote, Clock::now());
+  arm_webrtc_timer();
+}
+
+// One timer for the transport's deadlines. Moved earlier when a deadline
+// comes nearer; a later deadline (consent renewed by each check) waits for
+// the armed wait to fire, which re-arms: no timer work per check.
+void Leg::arm_webrtc_timer() {
+  if (closed_ || !webrtc_) return;
+  const auto deadline = webrtc_->deadline();
+  if (deadline == Clock::time_point::max()) return;
+  if (webrtc_timer_armed_ && deadline >= webrtc_timer_deadline_) return;
+  webrtc_timer_armed_ = true;
+  webrtc_timer_deadline_ = deadline;
+  webrtc_timer_->expires_at(deadline);
+  webrtc_timer_->async_wait([weak = self_](const boost::system::error_code& ec) {
+    if (ec == asio::error::operation_aborted) return;  // re-armed or closed
+    const auto self = weak.lock();
+    if (!self || self->closed_) return;
+    self->webrtc_timer_armed_ = false;
+    self->webrtc_->on_timer(Clock::now());
+    self->arm_webrtc_timer();
+  });
+}
+
+void Leg::send_datagram(std::span<const std::uint8_t> datagram, const udp::endpoint& to) {
+  boost::system::error_code ec;
+  rtp_socket_.send_to(asio::buffer(datagram.data(), datagram.size()), to, 0, ec);
+}
+
+void Leg::path_selected(const udp::endpoint& peer) {
+  latched_ = true;
+  latched_endpoint_ = peer;
+  rtcp_latched_ = true;  // rtcp-mux: RTCP comes and goes on the same path
+  rtcp_peer_ = peer;
+  counts_.latched_address = peer.address().to_string();
+  counts_.latched_port = peer.port();
+}
+
+void Leg::state_changed(const WebRtcState& state) {
+  if (state.ice_connected && !reported_.ice_connected) {
+    spdlog::info("event=webrtc.ice_connected port={} peer={}:{}", port_, state.selected_address, state.selected_port);
+  }
+  if (state.dtls_connected && !reported_.dtls_connected) spdlog::info("event=webrtc.dtls_connected port={}", port_);
+  if (state.failed && !reported_.failed) {
+    spdlog::warn("event=webrtc.failed port={} consent_lost={} reason=\"{}\"", port_, state.consent_lost, state.failure);
+  }
+  reported_ = state;
+  if (on_webrtc_state_) on_webrtc_state_(state);
 }
 
 // ---- audio we make ----
@@ -354,9 +474,7 @@ void Leg::send_generated(bool marker, std::uint8_t payload_type, std::uint32_t t
   const std::span<std::uint8_t> bytes(packet.data(), kRtpHeaderSize + payload.size());
   rewrite_rtp(bytes, out.marker, payload_type, out.sequence, out.timestamp, output_.ssrc());
   if (recording_) record_heard(payload, payload_type, out.timestamp);
-  boost::system::error_code ec;
-  rtp_socket_.send_to(asio::buffer(bytes.data(), bytes.size()), *destination, 0, ec);
-  if (ec) return;
+  if (!transmit_rtp(bytes, *destination)) return;
   ++counters_.played;
   ++counts_.packets_sent;
   counts_.bytes_sent += bytes.size();
@@ -403,8 +521,16 @@ void Leg::send_digits(const std::string& digits) {
 }
 
 void Leg::on_rtcp(std::size_t size) {
-  const auto summary =
-      size < rtcp_buffer_.size() ? parse_rtcp(std::span(rtcp_buffer_.data(), size), output_.ssrc()) : std::nullopt;
+  if (size >= rtcp_buffer_.size()) {
+    ++invalid_;
+    ++counters_.dropped;
+    return;
+  }
+  handle_rtcp(std::span(rtcp_buffer_.data(), size), rtcp_sender_);
+}
+
+void Leg::handle_rtcp(std::span<const std::uint8_t> packet, const udp::endpoint& from) {
+  const auto summary = parse_rtcp(packet, output_.ssrc());
   if (!summary) {
     ++invalid_;
     ++counters_.dropped;
@@ -412,8 +538,8 @@ void Leg::on_rtcp(std::size_t size) {
   }
   if (!rtcp_latched_) {
     rtcp_latched_ = true;
-    rtcp_peer_ = rtcp_sender_;
-  } else if (rtcp_sender_ != rtcp_peer_) {
+    rtcp_peer_ = from;
+  } else if (from != rtcp_peer_) {
     ++invalid_;
     ++counters_.dropped;
     return;
@@ -456,6 +582,11 @@ void Leg::send_rtcp() {
       build_rtcp(rtcp_out_, output_.ssrc(), we_sent ? &sender : nullptr, we_received ? &block : nullptr, cname_);
   if (size == 0) return;
   boost::system::error_code ec;
+  if (webrtc_) {
+    const auto protected_packet = webrtc_->protect_rtcp(std::span(rtcp_out_.data(), size));
+    if (protected_packet) rtp_socket_.send_to(asio::buffer(protected_packet->data(), protected_packet->size()), *destination, 0, ec);
+    return;
+  }
   rtcp_socket_.send_to(asio::buffer(rtcp_out_.data(), size), *destination, 0, ec);
 }
 
@@ -468,6 +599,11 @@ LegStats Leg::stats() const {
 
 LegStats Leg::close() {
   if (!closed_) {
+    if (webrtc_) {
+      webrtc_->close();  // close_notify to the browser, while the socket is still open
+      webrtc_timer_->cancel();
+      on_webrtc_state_ = nullptr;
+    }
     closed_ = true;
     boost::system::error_code ignored;
     rtp_socket_.close(ignored);

@@ -31,10 +31,15 @@
 #include "rtp_packet.hpp"
 #include "telephone_event_receiver.hpp"
 #include "telephone_event_sender.hpp"
+#include "webrtc/transport.hpp"
 
 namespace hotline::media {
 
-class Leg final : public DtmfListener {
+// A browser leg is this same class with a webrtc::Transport between the
+// socket and the RTP path (enable_webrtc): its own receive loop demuxes
+// and unprotects, and what it sends is protected on the way out; plain
+// legs never touch the transport.
+class Leg final : public DtmfListener, private webrtc::Transport::Events {
  public:
   using udp = boost::asio::ip::udp;
   using Clock = std::chrono::steady_clock;
@@ -53,8 +58,15 @@ class Leg final : public DtmfListener {
   LegId id() const { return id_; }
   std::uint16_t local_port() const { return port_; }
 
+  // Makes this a browser leg; before start(), on the thread that made the leg.
+  void enable_webrtc(std::shared_ptr<const webrtc::DtlsContext> dtls, webrtc::IceCredentials local,
+                     webrtc::Transport::Options options, WebRtcStateHandler on_state);
+  std::uint32_t output_ssrc() const { return output_.ssrc(); }
+
   void start(const std::shared_ptr<Leg>& self);
   void set_remote(const std::string& address, std::uint16_t port, LegCodec codec);
+  void set_webrtc_remote(const WebRtcRemote& remote, LegCodec codec);
+  WebRtcState webrtc_state() const { return webrtc_ ? webrtc_->state() : WebRtcState{}; }
   void set_flow(Flow flow);
   // Where this leg's media goes: another leg, itself (echo) or nowhere.
   void route_to(Leg* target) { target_ = target; }
@@ -92,11 +104,22 @@ class Leg final : public DtmfListener {
   bool generating() const { return player_ || (digit_sender_ && digit_sender_->busy()) || (tone_sender_ && tone_sender_->busy()); }
   void send_generated(bool marker, std::uint8_t payload_type, std::uint32_t timestamp, std::span<const std::uint8_t> payload,
                       Clock::time_point now);
+  void set_codec(LegCodec codec);
   void receive_rtp(std::shared_ptr<Leg> self);
   void receive_rtcp(std::shared_ptr<Leg> self);
+  void receive_webrtc(std::shared_ptr<Leg> self);
+  void on_webrtc_datagram(std::size_t size);
+  void arm_webrtc_timer();
+  // webrtc::Transport::Events
+  void send_datagram(std::span<const std::uint8_t> datagram, const udp::endpoint& to) override;
+  void path_selected(const udp::endpoint& peer) override;
+  void state_changed(const WebRtcState& state) override;
+  // One RTP packet to the peer: as it is, or through SRTP on a browser leg.
+  bool transmit_rtp(std::span<const std::uint8_t> packet, const udp::endpoint& to);
   void schedule_rtcp(std::shared_ptr<Leg> self);
   void on_rtp(std::size_t size);
   void on_rtcp(std::size_t size);
+  void handle_rtcp(std::span<const std::uint8_t> packet, const udp::endpoint& from);
   // Called on the destination leg with the source's packet, rewritten in place.
   void send_media(const Leg& source, const RtpHeader& header, std::span<std::uint8_t> packet, Clock::time_point now);
   void send_rtcp();
@@ -161,6 +184,15 @@ class Leg final : public DtmfListener {
   std::array<std::uint8_t, 1500> rtcp_buffer_{};
   udp::endpoint rtcp_sender_;
   std::array<std::uint8_t, 512> rtcp_out_{};
+
+  // Browser legs only (null otherwise).
+  std::unique_ptr<webrtc::Transport> webrtc_;
+  std::unique_ptr<boost::asio::steady_timer> webrtc_timer_;
+  Clock::time_point webrtc_timer_deadline_{};
+  bool webrtc_timer_armed_ = false;
+  std::weak_ptr<Leg> self_;  // for the transport's timer, armed from inside handlers
+  WebRtcStateHandler on_webrtc_state_;
+  WebRtcState reported_;  // what was logged last
 };
 
 }  // namespace hotline::media

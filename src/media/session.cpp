@@ -28,12 +28,13 @@ std::string random_cname() {
 }  // namespace
 
 SessionImpl::SessionImpl(std::shared_ptr<MediaThread> thread, std::shared_ptr<PortPool> pool, asio::ip::address address,
-                         std::chrono::milliseconds rtcp_interval, MediaMetrics& metrics)
+                         std::chrono::milliseconds rtcp_interval, MediaMetrics& metrics, WebRtcSetup webrtc)
     : thread_(std::move(thread)),
       pool_(std::move(pool)),
       address_(address),
       rtcp_interval_(rtcp_interval),
       metrics_(metrics),
+      webrtc_(std::move(webrtc)),
       cname_(random_cname()) {
   metrics_.sessions.add(1);
 }
@@ -71,12 +72,13 @@ Leg* SessionImpl::find(LegId id) const {
   return nullptr;
 }
 
-Session::NewLeg SessionImpl::add_leg() {
+std::shared_ptr<Leg> SessionImpl::make_leg(LegId id) {
   if (close_requested_.load() || thread_->stopped()) throw Error(Errc::unavailable, "media session is closed");
-  const LegId id = next_leg_id_++;
-  auto leg = std::make_shared<Leg>(id, thread_->io(), pool_, address_, thread_->counters(), thread_->clock(), cname_,
-                                   rtcp_interval_);
-  const std::uint16_t port = leg->local_port();
+  return std::make_shared<Leg>(id, thread_->io(), pool_, address_, thread_->counters(), thread_->clock(), cname_,
+                               rtcp_interval_);
+}
+
+void SessionImpl::adopt(std::shared_ptr<Leg> leg) {
   on_media_thread([leg = std::move(leg)](SessionImpl& self) {
     if (self.closed_) {
       leg->close();
@@ -85,7 +87,40 @@ Session::NewLeg SessionImpl::add_leg() {
     self.legs_.push_back(leg);
     leg->start(leg);
   });
-  return {id, port};
+}
+
+Session::NewLeg SessionImpl::add_leg() {
+  auto leg = make_leg(next_leg_id_++);
+  const NewLeg made{leg->id(), leg->local_port()};
+  adopt(std::move(leg));
+  return made;
+}
+
+Session::NewWebRtcLeg SessionImpl::add_webrtc_leg(WebRtcStateHandler on_state) {
+  if (!webrtc_.dtls) throw Error(Errc::unavailable, "this media engine has no DTLS certificate");
+  auto leg = make_leg(next_leg_id_++);
+  auto credentials = webrtc::random_ice_credentials();
+  NewWebRtcLeg made{leg->id(), leg->local_port(),
+                    WebRtcLocal{credentials.ufrag, credentials.pwd, webrtc_.dtls->identity().fingerprint(),
+                                leg->output_ssrc(), cname_}};
+  webrtc::Transport::Options options;
+  options.consent_timeout = webrtc_.consent_timeout;
+  leg->enable_webrtc(webrtc_.dtls, std::move(credentials), options, std::move(on_state));
+  adopt(std::move(leg));
+  return made;
+}
+
+void SessionImpl::set_webrtc_remote(LegId id, WebRtcRemote remote, LegCodec codec) {
+  on_media_thread([id, remote = std::move(remote), codec](SessionImpl& self) {
+    if (Leg* leg = self.find(id)) leg->set_webrtc_remote(remote, codec);
+  });
+}
+
+void SessionImpl::webrtc_state(LegId id, std::function<void(WebRtcState)> done) {
+  on_media_thread([id, done = std::move(done)](SessionImpl& self) {
+    const Leg* leg = self.find(id);
+    done(leg ? leg->webrtc_state() : WebRtcState{});
+  });
 }
 
 void SessionImpl::set_remote(LegId id, std::string address, std::uint16_t port, LegCodec codec) {

@@ -17,16 +17,25 @@
 #include "mix.hpp"
 #include "media_thread.hpp"
 #include "port_pool.hpp"
+#include "webrtc/dtls_context.hpp"
 
 namespace hotline::media {
 
 class SessionImpl final : public Session, public std::enable_shared_from_this<SessionImpl> {
  public:
+  // Browser legs: the engine's DTLS context and the consent timeout.
+  struct WebRtcSetup {
+    std::shared_ptr<const webrtc::DtlsContext> dtls;
+    std::chrono::milliseconds consent_timeout{30'000};
+  };
   SessionImpl(std::shared_ptr<MediaThread> thread, std::shared_ptr<PortPool> pool, boost::asio::ip::address address,
-              std::chrono::milliseconds rtcp_interval, MediaMetrics& metrics);
+              std::chrono::milliseconds rtcp_interval, MediaMetrics& metrics, WebRtcSetup webrtc);
   ~SessionImpl() override;
 
   NewLeg add_leg() override;
+  NewWebRtcLeg add_webrtc_leg(WebRtcStateHandler on_state) override;
+  void set_webrtc_remote(LegId leg, WebRtcRemote remote, LegCodec codec) override;
+  void webrtc_state(LegId leg, std::function<void(WebRtcState)> done) override;
   void set_remote(LegId leg, std::string address, std::uint16_t port, LegCodec codec) override;
   void set_flow(LegId leg, Flow flow) override;
   void bridge(LegId a, LegId b) override;
@@ -54,6 +63,8 @@ class SessionImpl final : public Session, public std::enable_shared_from_this<Se
   template <class Job>
   void on_media_thread(Job job);
   Leg* find(LegId id) const;
+  std::shared_ptr<Leg> make_leg(LegId id);
+  void adopt(std::shared_ptr<Leg> leg);
   // Whoever was routed to leg (a former partner) hears nothing from it any more.
   void detach_partners(Leg& leg);
   void close_now();
@@ -63,6 +74,7 @@ class SessionImpl final : public Session, public std::enable_shared_from_this<Se
   const boost::asio::ip::address address_;
   const std::chrono::milliseconds rtcp_interval_;
   MediaMetrics& metrics_;
+  const WebRtcSetup webrtc_;
   const std::string cname_;
   std::atomic<LegId> next_leg_id_{1};
   std::atomic<bool> close_requested_{false};

@@ -9,6 +9,7 @@
 // Engine::stop closes every open session; after it, Session methods do
 // nothing (callbacks are not called) and add_leg throws unavailable.
 #include <cstdint>
+#include <filesystem>
 #include <functional>
 #include <memory>
 #include <string>
@@ -16,6 +17,7 @@
 
 #include "hotline/core/metrics.hpp"
 #include "hotline/media/dtmf.hpp"
+#include "hotline/media/webrtc.hpp"
 
 namespace hotline::media {
 
@@ -28,6 +30,11 @@ struct MediaConfig {
   std::uint16_t port_max = 29999;
   unsigned threads = 0;  // 0: one per core
   unsigned rtcp_interval_ms = 5000;  // our SR/RR to each leg's peer (RFC 3550 suggests 5 s)
+  // Browser legs: the DTLS certificate lives in dtls_dir (the data dir:
+  // dtls-cert.pem, dtls-key.pem, made at the first start); empty: a new
+  // certificate in memory per engine (tests).
+  std::filesystem::path dtls_dir;
+  unsigned webrtc_consent_timeout_ms = 30'000;  // RFC 7675; shorter only in tests
 };
 
 // What the leg's peer and we agreed in SDP.
@@ -96,6 +103,28 @@ class Session {
     std::uint16_t local_port;
   };
   virtual NewLeg add_leg() = 0;
+  // A browser leg (see webrtc.hpp, docs/webrtc.md): like add_leg, plus
+  // fresh ICE credentials and the engine's certificate fingerprint for our
+  // SDP (webrtc_sdp.hpp). The port carries ICE, DTLS, SRTP and SRTCP
+  // (rtcp-mux; the pair's RTCP port stays unused). No media flows until
+  // set_webrtc_remote, the browser's ICE check and the DTLS handshake.
+  // on_state (optional) runs on the media thread at each change of the
+  // leg's WebRtcState: a failure (DTLS, fingerprint, consent lost) means
+  // the leg carries no more media and its owner should end it.
+  struct NewWebRtcLeg {
+    LegId id;
+    std::uint16_t local_port;
+    WebRtcLocal local;
+  };
+  virtual NewWebRtcLeg add_webrtc_leg(WebRtcStateHandler on_state) = 0;
+  // The browser's SDP values (parse_webrtc_sdp: WebRtcDescription::remote)
+  // and the codec agreed (choose_webrtc_codec). Call again after a re-offer
+  // to change the codec; ICE restarts and new DTLS certificates mid-call
+  // are not supported. set_remote on a browser leg changes only its codec:
+  // where its media goes is decided by ICE.
+  virtual void set_webrtc_remote(LegId leg, WebRtcRemote remote, LegCodec codec) = 0;
+  // The leg's state now (all false for a plain RTP leg or an unknown one).
+  virtual void webrtc_state(LegId leg, std::function<void(WebRtcState)> done) = 0;
   // The peer's SDP address; replaced by the first packet's source (latching).
   virtual void set_remote(LegId leg, std::string address, std::uint16_t port, LegCodec codec) = 0;
   virtual void set_flow(LegId leg, Flow flow) = 0;  // hold: sendonly / inactive
@@ -154,6 +183,7 @@ class Engine {
   void stop();
   std::shared_ptr<Session> open_session();  // thread-safe; round-robin over media threads
   const std::string& address() const;
+  const DtlsFingerprint& dtls_fingerprint() const;  // of the certificate every browser leg presents
   std::size_t ports_in_use() const;  // ports, RTP and RTCP each counted
   std::size_t ports_free() const;
 
