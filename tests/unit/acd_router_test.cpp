@@ -2,6 +2,8 @@
 // transition and every failure (phone unreachable, agent rejects, ring
 // timeout, caller hangs up while ringing, device lost while ringing and in a
 // call, pending not-ready, wrap-up, busy elsewhere, supervisor forcing).
+#include <set>
+
 #include "acd_fixture.hpp"
 
 namespace hotline::acd::test {
@@ -705,6 +707,51 @@ TEST_F(AcdRouterTest, NextDeadlineIsTheEarliestTimer) {
   EXPECT_EQ(router.next_deadline(), now + 20'000);
   answer("a1");
   EXPECT_FALSE(router.next_deadline());
+}
+
+// The owner may answer from inside a Sink call (a phone known to be dead,
+// a browser that auto-answers): the router is consistent by then, and the
+// Sink sees everything in order.
+class ReentrantSink : public RecordingSink {
+ public:
+  Router* router = nullptr;
+  Ms now = 0;
+  std::set<std::string> dead;
+  std::set<std::string> auto_answer;
+  void offer(const Offer& o) override {
+    RecordingSink::offer(o);
+    if (dead.count(o.agent)) {
+      forget(o.id, o.agent);
+      router->offer_failed(o.id, OfferFailure::unreachable, now);
+    } else if (auto_answer.count(o.agent)) {
+      forget(o.id, o.agent);
+      EXPECT_TRUE(router->answered(o.id, now));
+    }
+  }
+};
+
+TEST(AcdReentrancyTest, ASinkMayCallBackIntoTheRouter) {
+  ReentrantSink sink;
+  Router router(sink, 1);
+  sink.router = &router;
+  sink.now = 1'000;
+  sink.dead = {"a1"};
+  sink.auto_answer = {"a2"};
+  router.configure({make_queue("q")}, {{"q", "a1", 0}, {"q", "a2", 1}}, 1'000);
+  for (const char* a : {"a1", "a2"}) {
+    router.login(a, "browser:x", 1'000);
+    router.set_ready(a, 1'000);
+  }
+  Entry e;
+  e.id = "c1";
+  e.queue = "q";
+  ASSERT_TRUE(router.enter(e, 1'000).accepted);
+  EXPECT_EQ(router.agent("a1")->state, AgentState::not_ready);
+  EXPECT_EQ(router.agent("a2")->state, AgentState::on_call);
+  std::vector<std::string> kinds;
+  for (const auto& ev : sink.queue_events) kinds.emplace_back(to_string(ev.kind));
+  EXPECT_EQ(kinds, (std::vector<std::string>{"enter", "offer", "offer_failed", "offer", "connect"}));
+  EXPECT_EQ(sink.violations, 0);
 }
 
 }  // namespace
