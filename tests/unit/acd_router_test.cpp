@@ -594,6 +594,10 @@ TEST_F(AcdRouterTest, LeaveRuleOverflowsWaitingCallersWhenTheLastAgentGoes) {
   // The callback keeps its place: the citizen is not on the line.
   ASSERT_EQ(router.waiting("human").size(), 1u);
   EXPECT_EQ(router.waiting("human")[0].id, "cb");
+  // Joining is allowed (join_when always), staying is not.
+  EXPECT_TRUE(enter("c3", "human").accepted);
+  ASSERT_EQ(sink.overflows.size(), 3u);
+  EXPECT_EQ(sink.overflows[2].entry.id, "c3");
 }
 
 TEST_F(AcdRouterTest, AnnouncementsGivePositionAndEstimate) {
