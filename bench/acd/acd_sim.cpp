@@ -418,7 +418,9 @@ int main(int argc, char** argv) {
       c.timed("set_not_ready", [&] { return c.router.set_not_ready(id, "meeting", c.now); });
     }
   });
+  std::size_t waiting_at_meeting_end = 0;
   c.at(c.start + 180'000, [&] {
+    for (const QueueView& v : c.router.queues(c.now)) waiting_at_meeting_end += v.waiting + v.callbacks_waiting;
     for (std::size_t i = 0; i < meeting; ++i) {
       const std::string& id = c.agent_ids[c.agent_ids.size() - 1 - i];
       c.timed("set_ready", [&] { return c.router.set_ready(id, c.now); });
@@ -468,8 +470,10 @@ int main(int argc, char** argv) {
   std::printf("callers: %ld entered, %ld answered, %ld abandoned, %ld overflowed, %ld callbacks given up, "
               "%zu still waiting, %ld callbacks with an agent, %ld refused\n",
               c.entered, answered, abandoned, overflowed, given_up, still_waiting, with_agent, c.refused);
-  std::printf("peak waiting: %zu callers at t=%.0f s; offers: %ld\n", c.peak_waiting,
-              static_cast<double>(c.peak_at - c.start) / 1000.0, c.offers);
+  std::printf("peak waiting: %zu callers at t=%.0f s; offers: %ld; meeting end (t=180 s): %zu agents ready at once "
+              "with %zu callers waiting\n",
+              c.peak_waiting, static_cast<double>(c.peak_at - c.start) / 1000.0, c.offers, meeting,
+              waiting_at_meeting_end);
   std::printf("\n%-16s %10s %10s %10s %10s\n", "router call", "count", "p50 µs", "p99 µs", "max µs");
   for (const auto& [kind, v] : c.latency) {
     const Stats s = stats(v);

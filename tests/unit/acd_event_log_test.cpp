@@ -36,6 +36,51 @@ QueueSettings sim_queue(const std::string& name, Strategy s) {
   return q;
 }
 
+// Supervisors and devices doing what they do, every 20 s on average: forced
+// states, phones busy with other calls, memberships changed, and once a queue
+// removed and put back.
+void chaos(SimCenter& sim, const std::vector<QueueSettings>& qs, const std::vector<Membership>& ms, Ms end) {
+  const Ms next = sim.now + sim.exponential_ms(20);
+  if (next > end) return;
+  sim.at(next, [&sim, &qs, &ms, end] {
+    const std::string agent = "A" + std::to_string(100 + sim.between(0, 23));
+    switch (sim.between(0, 6)) {
+      case 0:
+        sim.router.force_state(agent, AgentState::not_ready, "meeting", "S01", sim.now);
+        sim.at(sim.now + 60'000, [&sim, agent] { sim.router.set_ready(agent, sim.now); });
+        break;
+      case 1:
+        sim.router.force_state(agent, AgentState::ready, "", "S01", sim.now);
+        break;
+      case 2:
+        if (sim.router.force_state(agent, AgentState::logged_out, "", "S01", sim.now).ok) {
+          sim.at(sim.now + 600'000, [&sim, agent] {
+            if (sim.router.login(agent, sim.device_of[agent], sim.now).ok) sim.router.set_ready(agent, sim.now);
+          });
+        }
+        break;
+      case 3:
+        sim.router.device_busy(agent, true, sim.now);
+        sim.at(sim.now + sim.between(5'000, 60'000), [&sim, agent] { sim.router.device_busy(agent, false, sim.now); });
+        break;
+      case 4: {
+        const Membership& m = ms[static_cast<std::size_t>(sim.between(0, static_cast<Ms>(ms.size()) - 1))];
+        sim.router.remove_membership(m.queue, m.agent, sim.now);
+        sim.at(sim.now + 30'000, [&sim, m] { sim.router.set_membership({m.queue, m.agent, (m.penalty + 1) % 3}, sim.now); });
+        break;
+      }
+      case 5:
+        sim.router.extend_wrap_up(agent, 5'000, sim.now);
+        break;
+      default:
+        sim.router.set_not_ready(agent, "break", sim.now);
+        sim.at(sim.now + 45'000, [&sim, agent] { sim.router.set_ready(agent, sim.now); });
+        break;
+    }
+    chaos(sim, qs, ms, end);
+  });
+}
+
 void run_workload(std::uint64_t seed) {
   Behaviour b;
   b.p_unreachable = 0.01;
@@ -58,7 +103,7 @@ void run_workload(std::uint64_t seed) {
   std::vector<QueueSettings> qs{sim_queue("human", Strategy::skills), sim_queue("complaints", Strategy::round_robin),
                                 sim_queue("english", Strategy::ring_all), sim_queue("elderly", Strategy::fewest_calls),
                                 sim_queue("business", Strategy::random)};
-  qs[2].max_length = 4;     // refusals too
+  qs[2].max_length = 2;     // refusals too
   qs[1].max_wait = 60'000;  // and overflows
   std::vector<Membership> ms;
   for (int i = 0; i < 24; ++i) {
@@ -70,11 +115,22 @@ void run_workload(std::uint64_t seed) {
   sim.router.configure(qs, ms, sim.now);
   for (int i = 0; i < 24; ++i) sim.staff("A" + std::to_string(100 + i));
   const Ms start = sim.now;
-  const Ms end = start + 3 * 3'600'000;
+  const Ms end = start + 2 * 3'600'000;
   const double rates[] = {0.1, 0.06, 0.03, 0.04, 0.04};  // per second, over capacity at times
   for (std::size_t i = 0; i < qs.size(); ++i) sim.arrivals(qs[i].name, rates[i], end, 3);
+  chaos(sim, qs, ms, end);
+  // Once, the business queue is removed (its callers overflow) and comes back.
+  sim.at(start + 40 * 60'000, [&sim, &qs, &ms] {
+    std::vector<QueueSettings> fewer(qs.begin(), qs.end() - 1);
+    std::vector<Membership> fewer_ms;
+    for (const auto& m : ms) {
+      if (m.queue != "business") fewer_ms.push_back(m);
+    }
+    sim.router.configure(fewer, fewer_ms, sim.now);
+  });
+  sim.at(start + 45 * 60'000, [&sim, &qs, &ms] { sim.router.configure(qs, ms, sim.now); });
   // Half way, a new day starts for the counters: recount from there.
-  const Ms midnight = start + 90 * 60'000;
+  const Ms midnight = start + 60 * 60'000;
   sim.run_until(midnight);
   sim.router.reset_day(sim.now);
   const std::size_t day_start = sim.events.size();
@@ -129,7 +185,7 @@ void run_workload(std::uint64_t seed) {
       EXPECT_FALSE(in_line.count(id)) << id << " ended but still in line";
     }
   }
-  EXPECT_LT(still, 300);
+  EXPECT_LT(still, 200);
   // Every connect is followed, per call, by exactly one complete (or the call is still on).
   std::map<std::string, int> open;
   for (const QueueEvent& ev : sim.events) {
@@ -144,7 +200,7 @@ void run_workload(std::uint64_t seed) {
 }
 
 TEST(AcdEventLogTest, KpisRecomputeExactlyFromTheEventLog) {
-  for (std::uint64_t seed : {1u, 2u, 3u}) {
+  for (std::uint64_t seed : {1u, 2u}) {
     SCOPED_TRACE(seed);
     run_workload(seed);
   }

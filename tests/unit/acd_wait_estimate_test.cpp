@@ -69,11 +69,11 @@ Score simulate(std::uint64_t seed, int agents, double load, double patience_s, M
 
 TEST(AcdWaitEstimateTest, EstimateAtEntryWithin30PercentFor80PercentOfCallers) {
   for (std::uint64_t seed : {11u, 12u}) {
-    const Score s = simulate(seed, 100, 1.10, 600, 4 * 3'600'000);
+    const Score s = simulate(seed, 100, 1.10, 600, 3 * 3'600'000);
     std::printf("[ estimate ] seed %llu: %d compared, %d within ±30%% (%.1f%%); %d waited < 10 s, %d not answered\n",
                 static_cast<unsigned long long>(seed), s.compared, s.within, 100 * s.share(), s.short_waits,
                 s.not_answered);
-    EXPECT_GT(s.compared, 3000);
+    EXPECT_GT(s.compared, 2500);
     EXPECT_GE(s.share(), 0.80) << "seed " << seed;
   }
 }
