@@ -713,6 +713,49 @@ TEST_F(AcdRouterTest, NextDeadlineIsTheEarliestTimer) {
   EXPECT_FALSE(router.next_deadline());
 }
 
+TEST_F(AcdRouterTest, MembershipChangesTakeEffectAtOnce) {
+  configure({make_queue("a"), make_queue("b")}, {{"a", "x", 0}});
+  ready("x");
+  enter("b1", "b");
+  EXPECT_FALSE(offer_to("x"));
+  router.set_membership({"b", "x", 1}, now);
+  ASSERT_TRUE(offer_to("x"));
+  EXPECT_EQ(view("b").agents_logged_in, 1);
+  // Leaving the queue while its caller rings does not take the call away.
+  router.remove_membership("b", "x", now);
+  EXPECT_EQ(view("b").agents_logged_in, 0);
+  ASSERT_TRUE(answer("x"));
+  router.call_ended("x", HangupSide::citizen, now);
+  enter("b2", "b");
+  EXPECT_FALSE(offer_to("x"));
+  const auto ms = router.memberships();
+  ASSERT_EQ(ms.size(), 1u);
+  EXPECT_EQ(ms[0].queue, "a");
+  // A member logged out is known; removing its last membership forgets it.
+  configure({make_queue("a"), make_queue("b")}, {{"a", "x", 0}, {"b", "y", 0}});
+  EXPECT_TRUE(router.agent("y"));
+  router.remove_membership("b", "y", now);
+  EXPECT_FALSE(router.agent("y"));
+}
+
+TEST_F(AcdRouterTest, ReconfiguringAQueueKeepsItsCallersInTheNewOrder) {
+  auto q = make_queue("human");
+  q.priority_aging = 0;
+  configure({q}, {{"human", "a1", 0}});
+  enter("old", "human", 0);
+  now += 120'000;
+  enter("vip", "human", 1);
+  EXPECT_EQ(router.waiting("human")[0].id, "vip");  // strict priority
+  q.priority_aging = 60'000;                        // now two minutes of waiting beat one level
+  q.strategy = Strategy::round_robin;
+  configure({q}, {{"human", "a1", 0}});
+  now += 1;
+  EXPECT_EQ(router.waiting("human")[0].id, "old");
+  EXPECT_EQ(router.waiting("human").size(), 2u);
+  ready("a1");
+  EXPECT_EQ(offer_to("a1")->entry.id, "old");
+}
+
 // The owner may answer from inside a Sink call (a phone known to be dead,
 // a browser that auto-answers): the router is consistent by then, and the
 // Sink sees everything in order.
