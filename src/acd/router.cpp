@@ -1,7 +1,37 @@
 // Router: the public calls. Each one runs inside begin()/end(): the wait
 // estimators integrate the time since the last call first; at the end,
 // settle() restores the routing invariant (router_impl.hpp) and the Sink
-// gets what the call produced, in order.
+// gets what the call produced, in order. Sink calls are made after the
+// router's state is complete, so a Sink may call back into the router.
+//
+// Choices the interface leaves open (tests in tests/unit/acd_*_test.cpp):
+// - enter(): entered_at 0 means now. An entry with callback=true is a place
+//   kept (restored after a restart, or moved): no join rule, no max length,
+//   no `enter` event, not counted as offered again. max_wait and
+//   announcements count from joining this queue; wait_ms always from
+//   entered_at (the place in line).
+// - Aging is continuous: priority + waited / priority_aging.
+// - Asking for the state one is in (set_ready when ready, the same not-ready
+//   reason) succeeds without an event. In busy_elsewhere, set_ready /
+//   set_not_ready choose the state to come back to. In a call, set_ready
+//   cancels a pending not-ready (illegal_transition when none is pending).
+// - An agent logged out during a call (device_lost, forced:ID,
+//   daemon_restart) leaves the call running: call_ended/transferred/hold
+//   for it still produce the complete (and transfer) events with the real
+//   talk and hold times, without any agent state change.
+// - no_answer reported by the owner logs ring_no_answer (like the timeout);
+//   other failures log offer_failed. unreachable pauses the agent
+//   ("unreachable") without counting a miss.
+// - A leave rule overflows waiting live callers even when the queue's
+//   overflow target is "" (the owner continues the flow); max_wait with no
+//   target never fires. Callbacks have no max wait and no announcements.
+// - A callback whose agent's leg ends before the citizen answers (call_ended
+//   while placing) counts as a failed attempt. The last failed attempt's
+//   callback_failed has detail "given_up"; the others the attempt number.
+// - extend_wrap_up emits no agent event (no state change); agent() shows
+//   the new wrap_up_until.
+// - QueueView.waiting counts live callers in line (ringing ones included),
+//   callbacks_waiting the callbacks in line.
 #include <type_traits>
 #include <utility>
 

@@ -132,6 +132,8 @@ Admission Router::Impl::enter(Entry entry, Ms now) {
   }
   schedule_entry_timers(r, now);
   set_routable(r, true);
+  // A queue that joins "always" but leaves when empty lets the caller in and out again at once.
+  if (q.s.leave_when != EmptyRule::always) dirty_rules.insert(&q);
   return adm;
 }
 
