@@ -100,12 +100,13 @@ void every(asio::io_context& io, std::chrono::milliseconds period, std::function
   std::make_shared<Ticker>(io, period, std::move(tick))->arm();
 }
 
-media::MediaConfig media_config_from(const RtpConfig& rtp) {
+media::MediaConfig media_config_from(const RtpConfig& rtp, const std::filesystem::path& data_dir) {
   media::MediaConfig m;
   m.address = rtp.address;
   m.port_min = rtp.port_min;
   m.port_max = rtp.port_max;
   m.threads = rtp.threads;
+  m.dtls_dir = data_dir;  // var/dtls-cert.pem: the DTLS certificate browsers pin, kept across restarts
   return m;
 }
 
@@ -237,7 +238,7 @@ int run_daemon(const Config& config) {
   sip_transport->start();
   transactions.set_local({config.sip.listen.host, sip_transport->port(), sip_transport->tls_port()});
 
-  media::Engine media_engine(media_config_from(config.rtp), metrics);
+  media::Engine media_engine(media_config_from(config.rtp, config.data_dir), metrics);
   media_engine.start();
   auto write_record = [&store](pbx::CallRecord record) {
     auto job = [record = std::move(record)](store::Database& db) { return pbx::insert_call_record(db, record); };
