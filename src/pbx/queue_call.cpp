@@ -64,6 +64,29 @@ std::string job_announcement(const std::string& pattern, const std::string& job)
   return out;
 }
 
+// What an agent's phone is offered: the citizen's law first, the other one
+// too (the relay transcodes), and telephone-event.
+std::vector<sip::Format> agent_offer(const std::vector<sip::Format>& citizen) {
+  std::vector<sip::Format> formats;
+  for (const auto& f : citizen) {
+    if (f.encoding == "PCMU" || f.encoding == "PCMA") formats.push_back(f);
+  }
+  for (auto [type, name] : {std::pair{0, "PCMU"}, std::pair{8, "PCMA"}}) {
+    if (std::none_of(formats.begin(), formats.end(), [&](const sip::Format& f) { return f.encoding == name; })) {
+      sip::Format f;
+      f.payload_type = type;
+      f.encoding = name;
+      formats.push_back(f);
+    }
+  }
+  sip::Format te;
+  te.payload_type = 101;
+  te.encoding = "telephone-event";
+  te.fmtp = "0-16";
+  formats.push_back(te);
+  return formats;
+}
+
 acd::HangupSide side_for_acd(const std::string& side, bool agent_is_first_leg) {
   if (side == "system" || side.empty()) return acd::HangupSide::system;
   const bool first = side == "caller";
@@ -261,7 +284,7 @@ void CallManager::Impl::ring_agent(const acd::Offer& offer) {
   route.target = offer.device.substr(10);
   route.number = route.target;
   int status = 0;
-  if (!dial(*call, call->legs[0]->formats, route, "agent", status)) {
+  if (!dial(*call, agent_offer(call->legs[0]->formats), route, "agent", status)) {
     spdlog::info("event=acd.agent_unreachable call={} agent={} status={}", call->uuid, offer.agent, status);
     return failed(acd::OfferFailure::unreachable);
   }
@@ -409,15 +432,7 @@ void CallManager::Impl::start_callback_call(const acd::Offer& offer) {
   route.number = route.target;
   int status = 0;
   // The agent's phone chooses the law; the citizen's leg then offers the same one.
-  std::vector<sip::Format> formats(3);
-  formats[0].payload_type = 0;
-  formats[0].encoding = "PCMU";
-  formats[1].payload_type = 8;
-  formats[1].encoding = "PCMA";
-  formats[2].payload_type = 101;
-  formats[2].encoding = "telephone-event";
-  formats[2].fmtp = "0-16";
-  if (!dial(call, formats, route, "agent", status)) {
+  if (!dial(call, agent_offer({}), route, "agent", status)) {
     end_call(call, "agent_unreachable", "system");
     return failed(acd::OfferFailure::unreachable);
   }
