@@ -14,7 +14,7 @@ import time
 import unittest
 
 from harness import Daemon, stop_and_check
-from sipua import SipUa
+from sipua import SipUa, tone_level
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".."))
 SIP_DIR = os.path.join(ROOT, "tests", "sip")
@@ -85,7 +85,8 @@ class AcdTest(unittest.TestCase):
         cls.phones = []
         # Every agent's desk phone, registered and answering; 1005's declines every offer.
         for agent, ext in AGENTS.items():
-            cls.phone(ext, "uas_agent_reject.xml" if agent == "1005" else "uas_agent.xml")
+            scenario = {"1005": "uas_agent_reject.xml", "1002": "uas_agent_long.xml"}.get(agent, "uas_agent.xml")
+            cls.phone(ext, scenario)
         for agent, ext in AGENTS.items():
             status, body, _ = cls.d.request("POST", "/api/v1/agent/login", {"extension": ext}, token=cls.tokens[agent])
             assert status == 200, body
@@ -100,7 +101,8 @@ class AcdTest(unittest.TestCase):
     # -- helpers -------------------------------------------------------------
     def api(self, method, path, body=None, token=None, expect=200):
         status, reply, _ = self.d.request(method, path, body, token=token or self.admin)
-        self.assertEqual(status, expect, f"{method} {path}: {reply}\n{self.daemon_log()}")
+        if status != expect:
+            self.fail(f"{method} {path}: {status} {reply}\n{self.daemon_log()}")
         return reply
 
     @classmethod
@@ -133,7 +135,10 @@ class AcdTest(unittest.TestCase):
 
     def daemon_log(self):
         path = os.path.join(self.d.data_dir, "log", "hotlined.log")
-        text = open(path, errors="replace").read() if os.path.exists(path) else ""
+        text = ""
+        if os.path.exists(path):
+            with open(path, errors="replace") as f:
+                text = f.read()
         return (self.d.log() + text)[-8000:]
 
     def ready(self, agent):
@@ -280,15 +285,20 @@ class AcdTest(unittest.TestCase):
                      token=self.supervisor)
         self.api("POST", "/api/v1/agent/state", {"state": "ready"}, token=self.tokens["1002"])
         ua = SipUa(self.d.sip_port, number="13800000002")
-        supervisor = SipUa(self.d.sip_port, local_ip="127.0.0.1", number="8009")
+        # The supervisor's line comes in on the trunk (127.0.0.2): the dial plan sends *81 + extension to listen.
+        supervisor = SipUa(self.d.sip_port, number="8009")
         try:
             ua.call("12345")
             ua.send_silence(1500)
             ua.send_rfc4733("1")
             self.wait_for(lambda: any(e["kind"] == "connect" for e in self.events(since)), 20, "the agent to answer")
-            supervisor.register("8009", PHONE_PASSWORD)
-            supervisor.call("*818002")  # listen to extension 8002's call
-            supervisor.send_silence(500)
+            ua.start_tone(440)  # the citizen speaks
+            supervisor.call("*818002")  # listen to extension 8002's call (its phone talks for 8 s)
+            before = time.time()
+            supervisor.send_silence(1500)
+            self.assertGreater(tone_level(supervisor.heard(before)[-4000:], 440), 0.3,
+                               "the supervisor does not hear the citizen")
+            ua.stop_tone()
             agents = self.api("GET", "/api/v1/acd/agents", token=self.supervisor)["items"]
             on_call = [a for a in agents if a["agent"] == "1002"][0]
             self.assertIn(on_call["state"], ("on_call", "wrap_up"))
