@@ -63,12 +63,18 @@ void build(Table& t, const std::vector<GroupRow>& rows, std::size_t width,
   // The first level: the bucket, or the first grouping (with its name column).
   const std::size_t first_width = timed || keys.empty() ? 1 : (keys[0].name_of ? 2 : 1);
   std::optional<std::vector<Cell>> group;  // the first-level cells of the open subtotal group
+  const GroupRow* group_first = nullptr;   // its first row: the subtotal's bucket or first key
   auto close_group = [&] {
     if (!group) return;
     std::vector<Cell> cells(*group);
     cells.resize(key_width);
     if (first_width < key_width) cells[first_width] = std::string("小计");
     finish(RowKind::subtotal, std::move(cells), subtotal, nullptr);
+    if (timed) {
+      t.rows.back().bucket_order = group_first->bucket.order;
+    } else {
+      t.rows.back().keys = {group_first->dims.front()};
+    }
     subtotal.assign(width, 0);
   };
   for (const auto& r : rows) {
@@ -76,6 +82,7 @@ void build(Table& t, const std::vector<GroupRow>& rows, std::size_t width,
     if (levels >= 2) {
       std::vector<Cell> first(cells.begin(), cells.begin() + static_cast<std::ptrdiff_t>(first_width));
       if (group && *group != first) close_group();
+      if (!group || *group != first) group_first = &r;
       group = first;
       add(subtotal, r.values);
     }
