@@ -26,6 +26,7 @@ Api::Api(ApiContext& context) : context_(context) {
   add_public_routes(router_, *this);
   add_recording_routes(router_, *this);
   add_ivr_routes(router_, *this);
+  add_report_routes(router_, *this);
 }
 
 awaitable<std::optional<auth::Principal>> Api::authenticate(const HttpRequest& request, bool allow_query_token) {

@@ -11,6 +11,7 @@ namespace {
 
 std::string time_label(Level level, std::int64_t time) {
   if (level == Level::daily) return day_label(time);
+  if (level == Level::monthly) return bucket_of_day(Bucket::month, first_day_of_month(time)).label;
   return bucket_of_hour(Bucket::hour, time).label;
 }
 
@@ -41,14 +42,18 @@ std::optional<DayRange> span_of(store::Database& db) {
   widen("SELECT MIN(at), MAX(at) FROM ticket_history", false);
   widen("SELECT MIN(answered_at), MAX(answered_at) FROM survey_answers", false);
   widen("SELECT MIN(started_at), MAX(started_at) FROM calls", false);
+  auto widen_days = [&](std::int64_t lo, std::int64_t hi) {
+    first = first ? std::min(*first, lo) : lo;
+    last = last ? std::max(*last, hi) : hi;
+  };
   for (Family f : kAllFamilies) {
     widen(("SELECT MIN(hour), MAX(hour) FROM " + spec(f).table(Level::hourly)).c_str(), true);
-    auto& s = db.prepare("SELECT MIN(day), MAX(day) FROM " + spec(f).table(Level::daily));
-    if (s.step() && !s.is_null(0)) {
-      first = first ? std::min(*first, s.int64(0)) : s.int64(0);
-      last = last ? std::max(*last, s.int64(1)) : s.int64(1);
-    }
-    s.run();
+    auto& d = db.prepare("SELECT MIN(day), MAX(day) FROM " + spec(f).table(Level::daily));
+    if (d.step() && !d.is_null(0)) widen_days(d.int64(0), d.int64(1));
+    d.run();
+    auto& m = db.prepare("SELECT MIN(month), MAX(month) FROM " + spec(f).table(Level::monthly));
+    if (m.step() && !m.is_null(0)) widen_days(first_day_of_month(m.int64(0)), first_day_of_month(m.int64(1)));
+    m.run();
   }
   if (!first) return std::nullopt;
   return DayRange{*first, *last};
@@ -85,44 +90,90 @@ void write_rows(store::Database& db, const Facts& facts) {
   }
 }
 
-// The reference facts of one day for every family, and the tables' rows.
-struct DayFacts {
-  std::vector<Facts> expected, actual;
-};
-
-DayFacts facts_of_day(store::Database& db, std::int64_t day) {
-  DayRange range{day, day};
-  DayFacts out;
-  auto agents = reference_agents(db, range);
-  for (Family f : kAllFamilies) {
-    Facts hourly = f == Family::agent    ? agents.agent
-                   : f == Family::reason ? agents.reason
-                                         : reference_facts(db, f, range);
-    for (Level level : {Level::hourly, Level::daily}) {
-      out.expected.push_back(hourly.project(level));
-      std::int64_t from = level == Level::hourly ? range.first_hour() : day;
-      std::int64_t to = level == Level::hourly ? range.end_hour() : day + 1;
-      out.actual.push_back(read_table(db, f, level, from, to));
-    }
+// The key range [from, to) of a level's rows for some days.
+std::pair<std::int64_t, std::int64_t> keys_of(Level level, const DayRange& days) {
+  switch (level) {
+    case Level::hourly:
+      return {days.first_hour(), days.end_hour()};
+    case Level::daily:
+      return {days.first, days.last + 1};
+    case Level::monthly:
+      break;
   }
-  return out;
+  return {month_of_day(days.first), month_of_day(days.last) + 1};
 }
 
-void replace_day(store::Database& db, std::int64_t day, const std::vector<Facts>& expected) {
-  DayRange range{day, day};
+// Replaces the rows of some tables for some days (or a month) by the expected ones.
+void replace_rows(store::Database& db, const DayRange& days, const std::vector<const Facts*>& expected) {
   store::in_transaction(db, [&] {
-    for (const auto& facts : expected) {
-      const auto& s = facts.spec();
-      Level level = facts.level();
-      std::int64_t from = level == Level::hourly ? range.first_hour() : day;
-      std::int64_t to = level == Level::hourly ? range.end_hour() : day + 1;
+    for (const auto* facts : expected) {
+      const auto& s = facts->spec();
+      Level level = facts->level();
+      auto [from, to] = keys_of(level, days);
       db.query("DELETE FROM " + s.table(level) + " WHERE " + std::string(s.time_column(level)) + " >= ? AND " +
                    std::string(s.time_column(level)) + " < ?",
                from, to)
           .run();
-      write_rows(db, facts);
+      write_rows(db, *facts);
     }
   });
+}
+
+// Compares one family's expected facts with the table's rows; counts and reports differences.
+std::int64_t compare_level(store::Database& db, const Facts& expected, const DayRange& days, CheckResult& result,
+                           const CheckOptions& options) {
+  auto [from, to] = keys_of(expected.level(), days);
+  auto actual = read_table(db, expected.family(), expected.level(), from, to);
+  result.rows += static_cast<std::int64_t>(actual.rows().size());
+  std::int64_t found = 0;
+  for (const auto& d : compare(expected, actual)) {
+    ++found;
+    if (options.on_difference) options.on_difference(d);
+  }
+  return found;
+}
+
+// One local month: each day's hourly and daily rows, then the month's rows.
+void check_month(store::Database& db, std::int64_t month, const DayRange& span, CheckResult& result,
+                 const CheckOptions& options) {
+  const DayRange whole{first_day_of_month(month), first_day_of_month(month + 1) - 1};
+  std::vector<Facts> monthly;
+  for (Family f : kAllFamilies) monthly.emplace_back(f, Level::monthly);
+  for (std::int64_t day = whole.first; day <= whole.last; ++day) {
+    const DayRange one{day, day};
+    auto agents = reference_agents(db, one);
+    std::vector<Facts> expected;  // hourly then daily, per family
+    std::int64_t found = 0;
+    for (std::size_t i = 0; i < kAllFamilies.size(); ++i) {
+      Family f = kAllFamilies[i];
+      Facts hourly = f == Family::agent    ? std::move(agents.agent)
+                     : f == Family::reason ? std::move(agents.reason)
+                                           : reference_facts(db, f, one);
+      monthly[i].merge(hourly.project(Level::monthly));
+      for (Level level : {Level::hourly, Level::daily}) {
+        expected.push_back(hourly.project(level));
+        found += compare_level(db, expected.back(), one, result, options);
+      }
+    }
+    result.differences += found;
+    if (found > 0 && options.repair) {
+      std::vector<const Facts*> rows;
+      for (const auto& e : expected) rows.push_back(&e);
+      replace_rows(db, one, rows);
+      ++result.days_repaired;
+    }
+    ++result.days;
+    if (options.on_day) options.on_day(day, day - span.first + 1, span.days());
+  }
+  std::int64_t found = 0;
+  for (const auto& m : monthly) found += compare_level(db, m, whole, result, options);
+  result.differences += found;
+  if (found > 0 && options.repair) {
+    std::vector<const Facts*> rows;
+    for (const auto& m : monthly) rows.push_back(&m);
+    replace_rows(db, whole, rows);
+    ++result.months_repaired;
+  }
 }
 
 }  // namespace
@@ -144,8 +195,10 @@ Facts read_table(store::Database& db, Family family, Level level, std::int64_t f
 
 std::string Difference::describe() const {
   auto family = family_from(table.substr(7, table.rfind('_') - 7));
-  const bool hourly = table.ends_with("_hourly");
-  std::string out = table + " " + time_label(hourly ? Level::hourly : Level::daily, time);
+  const Level level = table.ends_with("_hourly")  ? Level::hourly
+                      : table.ends_with("_daily") ? Level::daily
+                                                  : Level::monthly;
+  std::string out = table + " " + time_label(level, time);
   if (family) {
     const auto& s = spec(*family);
     for (std::size_t d = 0; d < dims.size() && d < s.dims.size(); ++d) out += " " + std::string(s.dims[d]) + "=" + dims[d];
@@ -182,23 +235,11 @@ std::vector<Difference> compare(const Facts& expected, const Facts& actual) {
 
 CheckResult check_days(store::Database& db, const DayRange& days, const CheckOptions& options) {
   CheckResult result;
-  for (std::int64_t day = days.first; day <= days.last; ++day) {
-    auto facts = facts_of_day(db, day);
-    std::int64_t found = 0;
-    for (std::size_t i = 0; i < facts.expected.size(); ++i) {
-      result.rows += static_cast<std::int64_t>(facts.actual[i].rows().size());
-      for (const auto& d : compare(facts.expected[i], facts.actual[i])) {
-        ++found;
-        if (options.on_difference) options.on_difference(d);
-      }
-    }
-    result.differences += found;
-    if (found > 0 && options.repair) {
-      replace_day(db, day, facts.expected);
-      ++result.days_repaired;
-    }
-    ++result.days;
-    if (options.on_day) options.on_day(day, result.days, days.days());
+  // Whole months: a month's rows need every one of its days.
+  const DayRange span{first_day_of_month(month_of_day(days.first)),
+                      first_day_of_month(month_of_day(days.last) + 1) - 1};
+  for (std::int64_t m = month_of_day(span.first); m <= month_of_day(span.last); ++m) {
+    check_month(db, m, span, result, options);
   }
   return result;
 }

@@ -35,7 +35,10 @@ Facts Facts::project(Level level) const {
   Facts out(family_, level);
   const std::size_t keep = spec().dim_count(level);
   for (const auto& [key, values] : rows_) {
-    FactKey k{level == Level::daily ? day_of_hour(key.time) : key.time,
+    std::int64_t time = level == Level::hourly  ? key.time
+                        : level == Level::daily ? day_of_hour(key.time)
+                                                : month_of_day(day_of_hour(key.time));
+    FactKey k{time,
               std::vector<std::string>(key.dims.begin(), key.dims.begin() + static_cast<std::ptrdiff_t>(keep))};
     out.add(k, values);
   }

@@ -55,7 +55,8 @@ const std::array<FamilySpec, 5>& all_specs() {
 }  // namespace
 
 std::string FamilySpec::table(Level level) const {
-  return "report_" + std::string(name) + (level == Level::hourly ? "_hourly" : "_daily");
+  return "report_" + std::string(name) +
+         (level == Level::hourly ? "_hourly" : level == Level::daily ? "_daily" : "_monthly");
 }
 
 std::optional<std::size_t> FamilySpec::measure(std::string_view n) const {

@@ -74,9 +74,10 @@ class Grouper {
   std::map<std::pair<std::int64_t, std::vector<std::string>>, GroupRow> rows_;
 };
 
-FactResult from_aggregates(store::Database& db, const FactQuery& q) {
+// Sums one table's rows with keys in [from, to) into the grouper.
+void sum_table(store::Database& db, const FactQuery& q, Level level, std::int64_t from, std::int64_t to,
+               Grouper& grouper) {
   const auto& s = spec(q.family);
-  const Level level = level_for(q.bucket);
   const std::string time(s.time_column(level));
   const bool by_time = q.bucket != Bucket::total;
   std::string select = "SELECT " + std::string(by_time ? time : "0");
@@ -106,11 +107,10 @@ FactResult from_aggregates(store::Database& db, const FactQuery& q) {
     }
     where += ")";
   }
-  std::string sql = select + where + (group_by.empty() ? "" : " GROUP BY " + group_by);
-  auto& st = db.prepare(sql);
+  auto& st = db.prepare(select + where + (group_by.empty() ? "" : " GROUP BY " + group_by));
   int i = 0;
-  st.bind(++i, level == Level::hourly ? q.range.first_hour() : q.range.first);
-  st.bind(++i, level == Level::hourly ? q.range.end_hour() : q.range.last + 1);
+  st.bind(++i, from);
+  st.bind(++i, to);
   for (const auto& [d, value] : binds) {
     // Departments are integers in the table: bound as text they would never be equal.
     bool number = !value.empty() && value.size() < 19 && value.find_first_not_of("0123456789") == std::string::npos;
@@ -124,23 +124,53 @@ FactResult from_aggregates(store::Database& db, const FactQuery& q) {
     st.bind(++i, static_cast<std::int64_t>(p.size()));
     st.bind(++i, p);
   }
-  Grouper grouper(q);
   const int dims = static_cast<int>(q.group.size());
   while (st.step()) {
     if (st.is_null(1 + dims)) continue;  // SUM over no rows
-    BucketKey bucket = !by_time ? bucket_of_day(Bucket::total, 0)
-                       : level == Level::hourly ? bucket_of_hour(q.bucket, st.int64(0))
-                                                : bucket_of_day(q.bucket, st.int64(0));
+    const std::int64_t key = st.int64(0);
+    BucketKey bucket = !by_time                   ? bucket_of_day(Bucket::total, 0)
+                       : level == Level::hourly   ? bucket_of_hour(q.bucket, key)
+                       : level == Level::daily    ? bucket_of_day(q.bucket, key)
+                                                  : bucket_of_day(q.bucket, first_day_of_month(key));
     std::vector<std::string> g;
     for (int d = 0; d < dims; ++d) g.push_back(st.text(1 + d));
     Values v(s.measures.size());
     for (std::size_t m = 0; m < v.size(); ++m) v[m] = st.int64(1 + dims + static_cast<int>(m));
     grouper.add(bucket, std::move(g), v);
   }
+}
+
+// Hourly rows for hour buckets; for a total or months, the monthly rows of the
+// whole months inside the range plus the daily rows of the days around them;
+// daily rows otherwise.
+FactResult from_aggregates(store::Database& db, const FactQuery& q) {
+  Grouper grouper(q);
+  const auto& r = q.range;
+  if (needs_hours(q.bucket)) {
+    sum_table(db, q, Level::hourly, r.first_hour(), r.end_hour(), grouper);
+    return {grouper.take(), Source::aggregates};
+  }
+  if (q.bucket == Bucket::total || q.bucket == Bucket::month) {
+    std::int64_t first_month = month_of_day(r.first) + (first_day_of_month(month_of_day(r.first)) == r.first ? 0 : 1);
+    std::int64_t end_month = month_of_day(r.last + 1);  // the months before it end inside the range
+    if (first_month < end_month) {
+      std::int64_t inner_first = first_day_of_month(first_month), inner_end = first_day_of_month(end_month);
+      if (r.first < inner_first) sum_table(db, q, Level::daily, r.first, inner_first, grouper);
+      sum_table(db, q, Level::monthly, first_month, end_month, grouper);
+      if (inner_end <= r.last) sum_table(db, q, Level::daily, inner_end, r.last + 1, grouper);
+      return {grouper.take(), Source::aggregates};
+    }
+  }
+  sum_table(db, q, Level::daily, r.first, r.last + 1, grouper);
   return {grouper.take(), Source::aggregates};
 }
 
 FactResult from_raw(store::Database& db, const FactQuery& q) {
+  if (q.max_raw_days > 0 && q.range.days() > q.max_raw_days) {
+    throw Error(Errc::invalid_argument, "from/to: this report is read from the raw logs (source=raw, a status or agent "
+                                        "filter on tickets, or aggregates waiting for a rebuild), which allows at "
+                                        "most " + std::to_string(q.max_raw_days) + " days");
+  }
   Grouper grouper(q);
   for (std::int64_t day = q.range.first; day <= q.range.last; ++day) {
     auto facts = reference_facts(db, q.family, DayRange{day, day}, q.scope);

@@ -141,6 +141,7 @@ Table calls_report(store::Database& db, const ReportRequest& r, const Directory&
   r.kpi.validate();
   FactQuery q{Family::queue, r.range, r.bucket, r.group_by, {}, {}, {}, r.source};
   if (!r.filters.queues.empty()) q.only["queue"] = r.filters.queues;
+  q.max_raw_days = r.max_raw_days;
   auto facts = query_facts(db, q);
   Table t;
   t.report = "calls";
@@ -219,6 +220,7 @@ Table agents_report(store::Database& db, const ReportRequest& r, const Directory
   forbid(r.filters.statuses, "status", "agents");
   FactQuery q{Family::agent, r.range, r.bucket, {"agent"}, {}, {}, {}, r.source};
   if (!r.filters.agents.empty()) q.only["agent"] = r.filters.agents;
+  q.max_raw_days = r.max_raw_days;
   auto facts = query_facts(db, q);
   Table t;
   t.report = "agents";
@@ -239,6 +241,7 @@ Table agent_states_report(store::Database& db, const ReportRequest& r, const Dir
   forbid(r.filters.statuses, "status", "agent-states");
   FactQuery q{Family::reason, r.range, r.bucket, {"agent", "reason"}, {}, {}, {}, r.source};
   if (!r.filters.agents.empty()) q.only["agent"] = r.filters.agents;
+  q.max_raw_days = r.max_raw_days;
   auto facts = query_facts(db, q);
   Table t;
   t.report = "agent-states";

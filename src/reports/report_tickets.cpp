@@ -114,6 +114,7 @@ Table tickets_report(store::Database& db, const ReportRequest& r, const Director
   if (r.category_level != 0 && r.category_level != 1) throw Error(Errc::invalid_argument, "category_level: 0 or 1");
   FactQuery q{Family::ticket, r.range, r.bucket, r.group_by, {}, {}, {}, r.source};
   ticket_filters(q, r.filters);
+  q.max_raw_days = r.max_raw_days;
   auto facts = query_facts(db, q);
   if (r.category_level == 1) to_top_level(facts, r.group_by, d);
   Table t;
@@ -141,6 +142,7 @@ Table traffic_report(store::Database& db, const ReportRequest& r, const Director
   if (!r.filters.queues.empty()) queue.only["queue"] = r.filters.queues;
   FactQuery calls{Family::call, r.range, r.bucket, {}, {{"direction", {"inbound"}}}, {}, {}, r.source};
   FactQuery tickets{Family::ticket, r.range, r.bucket, {}, {}, {}, {}, r.source};
+  for (auto* fq : {&queue, &calls, &tickets}) fq->max_raw_days = r.max_raw_days;
   auto q = query_facts(db, queue), c = query_facts(db, calls), k = query_facts(db, tickets);
 
   // One row per bucket: [inbound calls, offered, connected, abandoned, denominator of the answer rate, tickets].

@@ -21,6 +21,17 @@ constexpr std::array<std::string_view, 7> kWeekdays{"周一", "周二", "周三"
 
 std::int64_t floor_div(std::int64_t a, std::int64_t b) { return a / b - ((a % b != 0) && ((a < 0) != (b < 0))); }
 
+std::int64_t month_of_day(std::int64_t day) {
+  auto ymd = ymd_of(day);
+  return static_cast<std::int64_t>(static_cast<int>(ymd.year())) * 12 + static_cast<unsigned>(ymd.month()) - 1;
+}
+
+std::int64_t first_day_of_month(std::int64_t month) {
+  auto y = static_cast<int>(floor_div(month, 12));
+  auto m = static_cast<unsigned>(month - static_cast<std::int64_t>(y) * 12 + 1);
+  return day_index(year_month_day{year{y}, std::chrono::month{m}, std::chrono::day{1}});
+}
+
 std::int64_t parse_local_day(std::string_view text, std::string_view field) {
   return tickets::parse_day(text, field).time_since_epoch().count();
 }
@@ -121,8 +132,7 @@ BucketKey bucket_of_day(Bucket bucket, std::int64_t day) {
       auto ymd = ymd_of(day);
       char buf[16];
       std::snprintf(buf, sizeof buf, "%04d-%02u", static_cast<int>(ymd.year()), static_cast<unsigned>(ymd.month()));
-      return {static_cast<std::int64_t>(static_cast<int>(ymd.year())) * 12 + static_cast<unsigned>(ymd.month()) - 1,
-              buf};
+      return {month_of_day(day), buf};
     }
     case Bucket::day_of_week: {
       int wd = iso_weekday(day);

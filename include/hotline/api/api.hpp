@@ -95,5 +95,7 @@ void add_public_routes(Router& router, Api& api);
 void add_recording_routes(Router& router, Api& api);
 // IVR flows: list, source, replace (validated), load errors, node counts, reload (routes_ivr.cpp).
 void add_ivr_routes(Router& router, Api& api);
+// Statistics and reports, comparisons, hot issues, staffing, CDR export (routes_reports.cpp).
+void add_report_routes(Router& router, Api& api);
 
 }  // namespace hotline::api

@@ -46,6 +46,7 @@ enum class Permission {
   prompts_manage,
   ivr_read,    // IVR flows: list, source, load errors, live node counts
   ivr_manage,  // IVR flows: replace a flow, reload the folder
+  reports_read,  // statistics and reports, comparisons, hot issues, staffing (issue 9)
 };
 
 std::string_view to_string(Permission permission);

@@ -42,16 +42,18 @@ struct CheckResult {
   std::int64_t rows = 0;            // table rows compared
   std::int64_t differences = 0;     // values that differed
   std::int64_t days_repaired = 0;
+  std::int64_t months_repaired = 0;
 };
 
-// Compares every family's tables, hourly and daily, with the reference
-// computation, one local day at a time, from the first to the last day that
-// has raw rows or aggregate rows. With repair, each differing day's rows are
+// Compares every family's tables, hourly, daily and monthly, with the
+// reference computation, one local day at a time (and each month after its
+// days), over the whole months from the first to the last day that has raw
+// rows or aggregate rows. With repair, each differing day's (month's) rows are
 // replaced in their own transaction, and the rebuild_needed flag is cleared at
 // the end (the caller makes sure nothing else writes meanwhile). Without
 // repair it reads only, in one read transaction.
 CheckResult check_aggregates(store::Database& db, const CheckOptions& options);
-// The same over some days.
+// The same over the whole months holding some days.
 CheckResult check_days(store::Database& db, const DayRange& days, const CheckOptions& options);
 
 // False while raw rows from before migration 0014 wait for a rebuild.

@@ -15,7 +15,7 @@ namespace hotline::reports {
 using Values = std::vector<std::int64_t>;  // one per measure of the family, in FamilySpec order
 
 struct FactKey {
-  std::int64_t time = 0;          // Unix hour (hourly) or local day (daily)
+  std::int64_t time = 0;          // Unix hour, local day or local month, by level
   std::vector<std::string> dims;  // in FamilySpec order
   auto operator<=>(const FactKey&) const = default;
 };
@@ -35,8 +35,8 @@ class Facts {
   void merge(const Facts& other);
 
   // Facts with every dimension, hourly, as the table of a level holds them:
-  // hourly keeps the hourly table's dimensions, daily sums the hours of each
-  // local day.
+  // hourly keeps the hourly table's dimensions, daily and monthly sum the
+  // hours of each local day or month.
   Facts project(Level level) const;
 
   const std::map<FactKey, Values>& rows() const { return rows_; }

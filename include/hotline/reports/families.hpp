@@ -15,19 +15,23 @@ enum class Family { queue, agent, reason, ticket, call };
 inline constexpr std::array<Family, 5> kAllFamilies{Family::queue, Family::agent, Family::reason, Family::ticket,
                                                     Family::call};
 
-// hourly: keyed by the Unix hour; daily: by the hotline's local day.
-enum class Level { hourly, daily };
+// hourly: keyed by the Unix hour; daily: by the hotline's local day;
+// monthly: by its local month (year × 12 + month − 1).
+enum class Level { hourly, daily, monthly };
+inline constexpr std::array<Level, 3> kAllLevels{Level::hourly, Level::daily, Level::monthly};
 
 struct FamilySpec {
   Family family;
   std::string_view name;                   // "queue"
-  std::vector<std::string_view> dims;      // of the daily table (and of the facts)
+  std::vector<std::string_view> dims;      // of the daily and monthly tables (and of the facts)
   std::size_t hourly_dims;                 // the hourly table has the first N of them
   std::vector<std::string_view> measures;  // column order of both tables
   std::vector<bool> is_max;                // per measure: kept as a maximum, not a sum
 
   std::string table(Level level) const;    // report_queue_hourly
-  std::string_view time_column(Level level) const { return level == Level::hourly ? "hour" : "day"; }
+  std::string_view time_column(Level level) const {
+    return level == Level::hourly ? "hour" : level == Level::daily ? "day" : "month";
+  }
   std::size_t dim_count(Level level) const { return level == Level::hourly ? hourly_dims : dims.size(); }
   // Index of a measure or dimension by name; nullopt when absent.
   std::optional<std::size_t> measure(std::string_view name) const;

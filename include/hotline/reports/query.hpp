@@ -27,6 +27,9 @@ struct FactQuery {
   std::vector<std::string> category_prefixes;              // ticket family: the category starts with one of them
   TicketScope scope;                                       // ticket family, raw logs only
   Source source = Source::automatic;
+  // The raw logs are read day by day: a long range from them keeps a reader
+  // busy for long. 0: no limit; else Error(invalid_argument) beyond it.
+  std::int64_t max_raw_days = 0;
 };
 
 struct GroupRow {

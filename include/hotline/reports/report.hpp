@@ -46,6 +46,7 @@ struct ReportRequest {
   int category_level = 0;             // 0: categories as recorded; 1: their top-level domain
   KpiParams kpi;
   Source source = Source::automatic;
+  std::int64_t max_raw_days = 0;      // see FactQuery
   Ms now = 0;                         // generation time
   std::string generated_by;           // "1001 张三"
 };

@@ -33,6 +33,10 @@ inline int iso_weekday(std::int64_t day) {  // 1970-01-01 was a Thursday
   return static_cast<int>(day + 3 - floor_div(day + 3, 7) * 7) + 1;
 }
 
+// Months as year × 12 + month − 1 (the month bucket's order, the monthly tables' key).
+std::int64_t month_of_day(std::int64_t day);
+std::int64_t first_day_of_month(std::int64_t month);
+
 std::int64_t parse_local_day(std::string_view text, std::string_view field);  // "2026-03-01"
 std::string day_label(std::int64_t day);                                      // "2026-03-01"
 std::string format_local(Ms ms);  // "2026-03-01 10:00:00"

@@ -9,9 +9,11 @@
 -- Buckets: `hour` is the Unix hour (unix ms / 3,600,000, UTC); `day` is the
 -- local calendar day of the hotline (Asia/Shanghai, UTC+8 all year, as the
 -- tickets' calendar: src/tickets/calendar.hpp) counted from 1970-01-01, so
--- day = (hour + 8) / 24. Weeks and months are summed from days at query time.
+-- day = (hour + 8) / 24; `month` is the local month, year × 12 + month − 1.
+-- Weeks are summed from days at query time; a year's report reads months
+-- (and the days of a partial month at either end).
 --
--- Families (one hourly and one daily table each, same measures):
+-- Families (an hourly, a daily and a monthly table each, same measures):
 --   queue  per queue: callers and their outcomes, counted in the hour the
 --          caller entered the queue (its `enter` event), so that every bucket
 --          adds up: offered = answered + abandoned + overflowed + callbacks + ...
@@ -20,13 +22,13 @@
 --          counted when they happen.
 --   reason per agent and not-ready reason code: time and count.
 --   ticket per type and channel (hourly) / type, channel, category and lead
---          department (daily): ticket actions, counted when they happen, with
+--          department (daily, monthly): ticket actions, counted when they happen, with
 --          the ticket's values and deadlines at that moment.
 --   call   per direction (inbound, outbound, internal): call records.
 --
 -- Each family has a view report_<family>_delta: inserting a row of
--- increments into it adds them to the hourly row and to the daily row (an
--- INSTEAD OF trigger), so the triggers on the logs stay short.
+-- increments into it adds them to the hourly, the daily and the monthly row
+-- (an INSTEAD OF trigger), so the triggers on the logs stay short.
 
 -- 0 .. 99,999: splits a state interval into its hours inside a trigger (a
 -- trigger cannot hold a recursive CTE). 100,000 hours are 11 years.
@@ -90,6 +92,27 @@ CREATE TABLE report_queue_daily (
   ab_le_90 INTEGER NOT NULL DEFAULT 0, ab_le_120 INTEGER NOT NULL DEFAULT 0, ab_lt_3 INTEGER NOT NULL DEFAULT 0,
   ab_lt_5 INTEGER NOT NULL DEFAULT 0, ab_lt_10 INTEGER NOT NULL DEFAULT 0, ab_lt_15 INTEGER NOT NULL DEFAULT 0,
   ab_lt_20 INTEGER NOT NULL DEFAULT 0, ab_lt_30 INTEGER NOT NULL DEFAULT 0, PRIMARY KEY (day, queue)
+) WITHOUT ROWID;
+
+CREATE TABLE report_queue_monthly (
+  month INTEGER NOT NULL, queue TEXT NOT NULL, offered INTEGER NOT NULL DEFAULT 0,
+  refused INTEGER NOT NULL DEFAULT 0, answered INTEGER NOT NULL DEFAULT 0, abandoned INTEGER NOT NULL DEFAULT 0,
+  overflowed INTEGER NOT NULL DEFAULT 0, overflowed_queue INTEGER NOT NULL DEFAULT 0,
+  callback_requested INTEGER NOT NULL DEFAULT 0, callback_placed INTEGER NOT NULL DEFAULT 0,
+  callback_connected INTEGER NOT NULL DEFAULT 0, callback_failed INTEGER NOT NULL DEFAULT 0,
+  offers INTEGER NOT NULL DEFAULT 0, ring_no_answer INTEGER NOT NULL DEFAULT 0,
+  offer_failed INTEGER NOT NULL DEFAULT 0, handled INTEGER NOT NULL DEFAULT 0,
+  transferred INTEGER NOT NULL DEFAULT 0, talk_ms INTEGER NOT NULL DEFAULT 0, hold_ms INTEGER NOT NULL DEFAULT 0,
+  wrap_ms INTEGER NOT NULL DEFAULT 0, wait_answered_ms INTEGER NOT NULL DEFAULT 0,
+  wait_abandoned_ms INTEGER NOT NULL DEFAULT 0, max_wait_ms INTEGER NOT NULL DEFAULT 0,
+  ans_le_10 INTEGER NOT NULL DEFAULT 0, ans_le_15 INTEGER NOT NULL DEFAULT 0, ans_le_20 INTEGER NOT NULL DEFAULT 0,
+  ans_le_30 INTEGER NOT NULL DEFAULT 0, ans_le_45 INTEGER NOT NULL DEFAULT 0, ans_le_60 INTEGER NOT NULL DEFAULT 0,
+  ans_le_90 INTEGER NOT NULL DEFAULT 0, ans_le_120 INTEGER NOT NULL DEFAULT 0, ab_le_10 INTEGER NOT NULL DEFAULT 0,
+  ab_le_15 INTEGER NOT NULL DEFAULT 0, ab_le_20 INTEGER NOT NULL DEFAULT 0, ab_le_30 INTEGER NOT NULL DEFAULT 0,
+  ab_le_45 INTEGER NOT NULL DEFAULT 0, ab_le_60 INTEGER NOT NULL DEFAULT 0, ab_le_90 INTEGER NOT NULL DEFAULT 0,
+  ab_le_120 INTEGER NOT NULL DEFAULT 0, ab_lt_3 INTEGER NOT NULL DEFAULT 0, ab_lt_5 INTEGER NOT NULL DEFAULT 0,
+  ab_lt_10 INTEGER NOT NULL DEFAULT 0, ab_lt_15 INTEGER NOT NULL DEFAULT 0, ab_lt_20 INTEGER NOT NULL DEFAULT 0,
+  ab_lt_30 INTEGER NOT NULL DEFAULT 0, PRIMARY KEY (month, queue)
 ) WITHOUT ROWID;
 
 CREATE VIEW report_queue_delta AS SELECT
@@ -191,6 +214,53 @@ CREATE TRIGGER report_queue_delta_insert INSTEAD OF INSERT ON report_queue_delta
     ab_lt_5 = ab_lt_5 + excluded.ab_lt_5, ab_lt_10 = ab_lt_10 + excluded.ab_lt_10,
     ab_lt_15 = ab_lt_15 + excluded.ab_lt_15, ab_lt_20 = ab_lt_20 + excluded.ab_lt_20,
     ab_lt_30 = ab_lt_30 + excluded.ab_lt_30;
+  INSERT INTO report_queue_monthly (
+    month, queue, offered, refused, answered, abandoned, overflowed, overflowed_queue, callback_requested,
+    callback_placed, callback_connected, callback_failed, offers, ring_no_answer, offer_failed, handled, transferred,
+    talk_ms, hold_ms, wrap_ms, wait_answered_ms, wait_abandoned_ms, max_wait_ms, ans_le_10, ans_le_15, ans_le_20,
+    ans_le_30, ans_le_45, ans_le_60, ans_le_90, ans_le_120, ab_le_10, ab_le_15, ab_le_20, ab_le_30, ab_le_45,
+    ab_le_60, ab_le_90, ab_le_120, ab_lt_3, ab_lt_5, ab_lt_10, ab_lt_15, ab_lt_20, ab_lt_30)
+  VALUES (
+    CAST(strftime('%Y', (new.hour + 8) * 3600, 'unixepoch') AS INTEGER) * 12
+      + CAST(strftime('%m', (new.hour + 8) * 3600, 'unixepoch') AS INTEGER) - 1,
+    new.queue, COALESCE(new.offered, 0), COALESCE(new.refused, 0), COALESCE(new.answered, 0),
+    COALESCE(new.abandoned, 0), COALESCE(new.overflowed, 0), COALESCE(new.overflowed_queue, 0),
+    COALESCE(new.callback_requested, 0), COALESCE(new.callback_placed, 0), COALESCE(new.callback_connected, 0),
+    COALESCE(new.callback_failed, 0), COALESCE(new.offers, 0), COALESCE(new.ring_no_answer, 0),
+    COALESCE(new.offer_failed, 0), COALESCE(new.handled, 0), COALESCE(new.transferred, 0), COALESCE(new.talk_ms, 0),
+    COALESCE(new.hold_ms, 0), COALESCE(new.wrap_ms, 0), COALESCE(new.wait_answered_ms, 0),
+    COALESCE(new.wait_abandoned_ms, 0), COALESCE(new.max_wait_ms, 0), COALESCE(new.ans_le_10, 0),
+    COALESCE(new.ans_le_15, 0), COALESCE(new.ans_le_20, 0), COALESCE(new.ans_le_30, 0), COALESCE(new.ans_le_45, 0),
+    COALESCE(new.ans_le_60, 0), COALESCE(new.ans_le_90, 0), COALESCE(new.ans_le_120, 0), COALESCE(new.ab_le_10, 0),
+    COALESCE(new.ab_le_15, 0), COALESCE(new.ab_le_20, 0), COALESCE(new.ab_le_30, 0), COALESCE(new.ab_le_45, 0),
+    COALESCE(new.ab_le_60, 0), COALESCE(new.ab_le_90, 0), COALESCE(new.ab_le_120, 0), COALESCE(new.ab_lt_3, 0),
+    COALESCE(new.ab_lt_5, 0), COALESCE(new.ab_lt_10, 0), COALESCE(new.ab_lt_15, 0), COALESCE(new.ab_lt_20, 0),
+    COALESCE(new.ab_lt_30, 0))
+  ON CONFLICT (month, queue) DO UPDATE SET
+    offered = offered + excluded.offered, refused = refused + excluded.refused,
+    answered = answered + excluded.answered, abandoned = abandoned + excluded.abandoned,
+    overflowed = overflowed + excluded.overflowed, overflowed_queue = overflowed_queue + excluded.overflowed_queue,
+    callback_requested = callback_requested + excluded.callback_requested,
+    callback_placed = callback_placed + excluded.callback_placed,
+    callback_connected = callback_connected + excluded.callback_connected,
+    callback_failed = callback_failed + excluded.callback_failed, offers = offers + excluded.offers,
+    ring_no_answer = ring_no_answer + excluded.ring_no_answer, offer_failed = offer_failed + excluded.offer_failed,
+    handled = handled + excluded.handled, transferred = transferred + excluded.transferred,
+    talk_ms = talk_ms + excluded.talk_ms, hold_ms = hold_ms + excluded.hold_ms, wrap_ms = wrap_ms + excluded.wrap_ms,
+    wait_answered_ms = wait_answered_ms + excluded.wait_answered_ms,
+    wait_abandoned_ms = wait_abandoned_ms + excluded.wait_abandoned_ms,
+    max_wait_ms = MAX(max_wait_ms, excluded.max_wait_ms), ans_le_10 = ans_le_10 + excluded.ans_le_10,
+    ans_le_15 = ans_le_15 + excluded.ans_le_15, ans_le_20 = ans_le_20 + excluded.ans_le_20,
+    ans_le_30 = ans_le_30 + excluded.ans_le_30, ans_le_45 = ans_le_45 + excluded.ans_le_45,
+    ans_le_60 = ans_le_60 + excluded.ans_le_60, ans_le_90 = ans_le_90 + excluded.ans_le_90,
+    ans_le_120 = ans_le_120 + excluded.ans_le_120, ab_le_10 = ab_le_10 + excluded.ab_le_10,
+    ab_le_15 = ab_le_15 + excluded.ab_le_15, ab_le_20 = ab_le_20 + excluded.ab_le_20,
+    ab_le_30 = ab_le_30 + excluded.ab_le_30, ab_le_45 = ab_le_45 + excluded.ab_le_45,
+    ab_le_60 = ab_le_60 + excluded.ab_le_60, ab_le_90 = ab_le_90 + excluded.ab_le_90,
+    ab_le_120 = ab_le_120 + excluded.ab_le_120, ab_lt_3 = ab_lt_3 + excluded.ab_lt_3,
+    ab_lt_5 = ab_lt_5 + excluded.ab_lt_5, ab_lt_10 = ab_lt_10 + excluded.ab_lt_10,
+    ab_lt_15 = ab_lt_15 + excluded.ab_lt_15, ab_lt_20 = ab_lt_20 + excluded.ab_lt_20,
+    ab_lt_30 = ab_lt_30 + excluded.ab_lt_30;
 END;
 
 CREATE TABLE report_agent_hourly (
@@ -217,6 +287,19 @@ CREATE TABLE report_agent_daily (
   busy_elsewhere_ms INTEGER NOT NULL DEFAULT 0, tickets_created INTEGER NOT NULL DEFAULT 0,
   rated INTEGER NOT NULL DEFAULT 0, rated_satisfied INTEGER NOT NULL DEFAULT 0,
   rated_basic INTEGER NOT NULL DEFAULT 0, rated_unsatisfied INTEGER NOT NULL DEFAULT 0, PRIMARY KEY (day, agent)
+) WITHOUT ROWID;
+
+CREATE TABLE report_agent_monthly (
+  month INTEGER NOT NULL, agent TEXT NOT NULL, offers INTEGER NOT NULL DEFAULT 0,
+  ring_no_answer INTEGER NOT NULL DEFAULT 0, offer_failed INTEGER NOT NULL DEFAULT 0,
+  answered INTEGER NOT NULL DEFAULT 0, handled INTEGER NOT NULL DEFAULT 0, transferred INTEGER NOT NULL DEFAULT 0,
+  talk_ms INTEGER NOT NULL DEFAULT 0, hold_ms INTEGER NOT NULL DEFAULT 0, logins INTEGER NOT NULL DEFAULT 0,
+  ready_ms INTEGER NOT NULL DEFAULT 0, not_ready_ms INTEGER NOT NULL DEFAULT 0,
+  ringing_ms INTEGER NOT NULL DEFAULT 0, on_call_ms INTEGER NOT NULL DEFAULT 0,
+  on_hold_ms INTEGER NOT NULL DEFAULT 0, wrap_up_ms INTEGER NOT NULL DEFAULT 0,
+  busy_elsewhere_ms INTEGER NOT NULL DEFAULT 0, tickets_created INTEGER NOT NULL DEFAULT 0,
+  rated INTEGER NOT NULL DEFAULT 0, rated_satisfied INTEGER NOT NULL DEFAULT 0,
+  rated_basic INTEGER NOT NULL DEFAULT 0, rated_unsatisfied INTEGER NOT NULL DEFAULT 0, PRIMARY KEY (month, agent)
 ) WITHOUT ROWID;
 
 CREATE VIEW report_agent_delta AS SELECT
@@ -274,6 +357,32 @@ CREATE TRIGGER report_agent_delta_insert INSTEAD OF INSERT ON report_agent_delta
     tickets_created = tickets_created + excluded.tickets_created, rated = rated + excluded.rated,
     rated_satisfied = rated_satisfied + excluded.rated_satisfied, rated_basic = rated_basic + excluded.rated_basic,
     rated_unsatisfied = rated_unsatisfied + excluded.rated_unsatisfied;
+  INSERT INTO report_agent_monthly (
+    month, agent, offers, ring_no_answer, offer_failed, answered, handled, transferred, talk_ms, hold_ms, logins,
+    ready_ms, not_ready_ms, ringing_ms, on_call_ms, on_hold_ms, wrap_up_ms, busy_elsewhere_ms, tickets_created,
+    rated, rated_satisfied, rated_basic, rated_unsatisfied)
+  VALUES (
+    CAST(strftime('%Y', (new.hour + 8) * 3600, 'unixepoch') AS INTEGER) * 12
+      + CAST(strftime('%m', (new.hour + 8) * 3600, 'unixepoch') AS INTEGER) - 1,
+    new.agent, COALESCE(new.offers, 0), COALESCE(new.ring_no_answer, 0), COALESCE(new.offer_failed, 0),
+    COALESCE(new.answered, 0), COALESCE(new.handled, 0), COALESCE(new.transferred, 0), COALESCE(new.talk_ms, 0),
+    COALESCE(new.hold_ms, 0), COALESCE(new.logins, 0), COALESCE(new.ready_ms, 0), COALESCE(new.not_ready_ms, 0),
+    COALESCE(new.ringing_ms, 0), COALESCE(new.on_call_ms, 0), COALESCE(new.on_hold_ms, 0),
+    COALESCE(new.wrap_up_ms, 0), COALESCE(new.busy_elsewhere_ms, 0), COALESCE(new.tickets_created, 0),
+    COALESCE(new.rated, 0), COALESCE(new.rated_satisfied, 0), COALESCE(new.rated_basic, 0),
+    COALESCE(new.rated_unsatisfied, 0))
+  ON CONFLICT (month, agent) DO UPDATE SET
+    offers = offers + excluded.offers, ring_no_answer = ring_no_answer + excluded.ring_no_answer,
+    offer_failed = offer_failed + excluded.offer_failed, answered = answered + excluded.answered,
+    handled = handled + excluded.handled, transferred = transferred + excluded.transferred,
+    talk_ms = talk_ms + excluded.talk_ms, hold_ms = hold_ms + excluded.hold_ms, logins = logins + excluded.logins,
+    ready_ms = ready_ms + excluded.ready_ms, not_ready_ms = not_ready_ms + excluded.not_ready_ms,
+    ringing_ms = ringing_ms + excluded.ringing_ms, on_call_ms = on_call_ms + excluded.on_call_ms,
+    on_hold_ms = on_hold_ms + excluded.on_hold_ms, wrap_up_ms = wrap_up_ms + excluded.wrap_up_ms,
+    busy_elsewhere_ms = busy_elsewhere_ms + excluded.busy_elsewhere_ms,
+    tickets_created = tickets_created + excluded.tickets_created, rated = rated + excluded.rated,
+    rated_satisfied = rated_satisfied + excluded.rated_satisfied, rated_basic = rated_basic + excluded.rated_basic,
+    rated_unsatisfied = rated_unsatisfied + excluded.rated_unsatisfied;
 END;
 
 CREATE TABLE report_reason_hourly (
@@ -284,6 +393,11 @@ CREATE TABLE report_reason_hourly (
 CREATE TABLE report_reason_daily (
   day INTEGER NOT NULL, agent TEXT NOT NULL, reason TEXT NOT NULL, not_ready_ms INTEGER NOT NULL DEFAULT 0,
   not_ready_count INTEGER NOT NULL DEFAULT 0, PRIMARY KEY (day, agent, reason)
+) WITHOUT ROWID;
+
+CREATE TABLE report_reason_monthly (
+  month INTEGER NOT NULL, agent TEXT NOT NULL, reason TEXT NOT NULL, not_ready_ms INTEGER NOT NULL DEFAULT 0,
+  not_ready_count INTEGER NOT NULL DEFAULT 0, PRIMARY KEY (month, agent, reason)
 ) WITHOUT ROWID;
 
 CREATE VIEW report_reason_delta AS SELECT
@@ -302,6 +416,14 @@ CREATE TRIGGER report_reason_delta_insert INSTEAD OF INSERT ON report_reason_del
   VALUES (
     (new.hour + 8) / 24, new.agent, new.reason, COALESCE(new.not_ready_ms, 0), COALESCE(new.not_ready_count, 0))
   ON CONFLICT (day, agent, reason) DO UPDATE SET
+    not_ready_ms = not_ready_ms + excluded.not_ready_ms, not_ready_count = not_ready_count + excluded.not_ready_count;
+  INSERT INTO report_reason_monthly (
+    month, agent, reason, not_ready_ms, not_ready_count)
+  VALUES (
+    CAST(strftime('%Y', (new.hour + 8) * 3600, 'unixepoch') AS INTEGER) * 12
+      + CAST(strftime('%m', (new.hour + 8) * 3600, 'unixepoch') AS INTEGER) - 1,
+    new.agent, new.reason, COALESCE(new.not_ready_ms, 0), COALESCE(new.not_ready_count, 0))
+  ON CONFLICT (month, agent, reason) DO UPDATE SET
     not_ready_ms = not_ready_ms + excluded.not_ready_ms, not_ready_count = not_ready_count + excluded.not_ready_count;
 END;
 
@@ -333,6 +455,21 @@ CREATE TABLE report_ticket_daily (
   unsatisfied INTEGER NOT NULL DEFAULT 0, closed INTEGER NOT NULL DEFAULT 0,
   closed_on_time INTEGER NOT NULL DEFAULT 0, closed_first_pass INTEGER NOT NULL DEFAULT 0,
   merged INTEGER NOT NULL DEFAULT 0, PRIMARY KEY (day, type, channel, category, department)
+) WITHOUT ROWID;
+
+CREATE TABLE report_ticket_monthly (
+  month INTEGER NOT NULL, type TEXT NOT NULL, channel TEXT NOT NULL, category TEXT NOT NULL,
+  department INTEGER NOT NULL, created INTEGER NOT NULL DEFAULT 0, closed_on_spot INTEGER NOT NULL DEFAULT 0,
+  rejected INTEGER NOT NULL DEFAULT 0, referred INTEGER NOT NULL DEFAULT 0, dispatched INTEGER NOT NULL DEFAULT 0,
+  redispatched INTEGER NOT NULL DEFAULT 0, reopened INTEGER NOT NULL DEFAULT 0, signed INTEGER NOT NULL DEFAULT 0,
+  signed_on_time INTEGER NOT NULL DEFAULT 0, returned INTEGER NOT NULL DEFAULT 0,
+  extension_requested INTEGER NOT NULL DEFAULT 0, extension_approved INTEGER NOT NULL DEFAULT 0,
+  replied INTEGER NOT NULL DEFAULT 0, replied_on_time INTEGER NOT NULL DEFAULT 0,
+  reworked INTEGER NOT NULL DEFAULT 0, reviewed INTEGER NOT NULL DEFAULT 0, callbacks INTEGER NOT NULL DEFAULT 0,
+  satisfied INTEGER NOT NULL DEFAULT 0, basically_satisfied INTEGER NOT NULL DEFAULT 0,
+  unsatisfied INTEGER NOT NULL DEFAULT 0, closed INTEGER NOT NULL DEFAULT 0,
+  closed_on_time INTEGER NOT NULL DEFAULT 0, closed_first_pass INTEGER NOT NULL DEFAULT 0,
+  merged INTEGER NOT NULL DEFAULT 0, PRIMARY KEY (month, type, channel, category, department)
 ) WITHOUT ROWID;
 
 CREATE VIEW report_ticket_delta AS SELECT
@@ -400,6 +537,37 @@ CREATE TRIGGER report_ticket_delta_insert INSTEAD OF INSERT ON report_ticket_del
     unsatisfied = unsatisfied + excluded.unsatisfied, closed = closed + excluded.closed,
     closed_on_time = closed_on_time + excluded.closed_on_time,
     closed_first_pass = closed_first_pass + excluded.closed_first_pass, merged = merged + excluded.merged;
+  INSERT INTO report_ticket_monthly (
+    month, type, channel, category, department, created, closed_on_spot, rejected, referred, dispatched,
+    redispatched, reopened, signed, signed_on_time, returned, extension_requested, extension_approved, replied,
+    replied_on_time, reworked, reviewed, callbacks, satisfied, basically_satisfied, unsatisfied, closed,
+    closed_on_time, closed_first_pass, merged)
+  VALUES (
+    CAST(strftime('%Y', (new.hour + 8) * 3600, 'unixepoch') AS INTEGER) * 12
+      + CAST(strftime('%m', (new.hour + 8) * 3600, 'unixepoch') AS INTEGER) - 1,
+    new.type, new.channel, new.category, new.department, COALESCE(new.created, 0), COALESCE(new.closed_on_spot, 0),
+    COALESCE(new.rejected, 0), COALESCE(new.referred, 0), COALESCE(new.dispatched, 0), COALESCE(new.redispatched, 0),
+    COALESCE(new.reopened, 0), COALESCE(new.signed, 0), COALESCE(new.signed_on_time, 0), COALESCE(new.returned, 0),
+    COALESCE(new.extension_requested, 0), COALESCE(new.extension_approved, 0), COALESCE(new.replied, 0),
+    COALESCE(new.replied_on_time, 0), COALESCE(new.reworked, 0), COALESCE(new.reviewed, 0),
+    COALESCE(new.callbacks, 0), COALESCE(new.satisfied, 0), COALESCE(new.basically_satisfied, 0),
+    COALESCE(new.unsatisfied, 0), COALESCE(new.closed, 0), COALESCE(new.closed_on_time, 0),
+    COALESCE(new.closed_first_pass, 0), COALESCE(new.merged, 0))
+  ON CONFLICT (month, type, channel, category, department) DO UPDATE SET
+    created = created + excluded.created, closed_on_spot = closed_on_spot + excluded.closed_on_spot,
+    rejected = rejected + excluded.rejected, referred = referred + excluded.referred,
+    dispatched = dispatched + excluded.dispatched, redispatched = redispatched + excluded.redispatched,
+    reopened = reopened + excluded.reopened, signed = signed + excluded.signed,
+    signed_on_time = signed_on_time + excluded.signed_on_time, returned = returned + excluded.returned,
+    extension_requested = extension_requested + excluded.extension_requested,
+    extension_approved = extension_approved + excluded.extension_approved, replied = replied + excluded.replied,
+    replied_on_time = replied_on_time + excluded.replied_on_time, reworked = reworked + excluded.reworked,
+    reviewed = reviewed + excluded.reviewed, callbacks = callbacks + excluded.callbacks,
+    satisfied = satisfied + excluded.satisfied,
+    basically_satisfied = basically_satisfied + excluded.basically_satisfied,
+    unsatisfied = unsatisfied + excluded.unsatisfied, closed = closed + excluded.closed,
+    closed_on_time = closed_on_time + excluded.closed_on_time,
+    closed_first_pass = closed_first_pass + excluded.closed_first_pass, merged = merged + excluded.merged;
 END;
 
 CREATE TABLE report_call_hourly (
@@ -412,6 +580,12 @@ CREATE TABLE report_call_daily (
   day INTEGER NOT NULL, direction TEXT NOT NULL, calls INTEGER NOT NULL DEFAULT 0,
   answered INTEGER NOT NULL DEFAULT 0, talk_ms INTEGER NOT NULL DEFAULT 0, duration_ms INTEGER NOT NULL DEFAULT 0,
   via_ivr INTEGER NOT NULL DEFAULT 0, PRIMARY KEY (day, direction)
+) WITHOUT ROWID;
+
+CREATE TABLE report_call_monthly (
+  month INTEGER NOT NULL, direction TEXT NOT NULL, calls INTEGER NOT NULL DEFAULT 0,
+  answered INTEGER NOT NULL DEFAULT 0, talk_ms INTEGER NOT NULL DEFAULT 0, duration_ms INTEGER NOT NULL DEFAULT 0,
+  via_ivr INTEGER NOT NULL DEFAULT 0, PRIMARY KEY (month, direction)
 ) WITHOUT ROWID;
 
 CREATE VIEW report_call_delta AS SELECT
@@ -433,6 +607,16 @@ CREATE TRIGGER report_call_delta_insert INSTEAD OF INSERT ON report_call_delta B
     (new.hour + 8) / 24, new.direction, COALESCE(new.calls, 0), COALESCE(new.answered, 0), COALESCE(new.talk_ms, 0),
     COALESCE(new.duration_ms, 0), COALESCE(new.via_ivr, 0))
   ON CONFLICT (day, direction) DO UPDATE SET
+    calls = calls + excluded.calls, answered = answered + excluded.answered, talk_ms = talk_ms + excluded.talk_ms,
+    duration_ms = duration_ms + excluded.duration_ms, via_ivr = via_ivr + excluded.via_ivr;
+  INSERT INTO report_call_monthly (
+    month, direction, calls, answered, talk_ms, duration_ms, via_ivr)
+  VALUES (
+    CAST(strftime('%Y', (new.hour + 8) * 3600, 'unixepoch') AS INTEGER) * 12
+      + CAST(strftime('%m', (new.hour + 8) * 3600, 'unixepoch') AS INTEGER) - 1,
+    new.direction, COALESCE(new.calls, 0), COALESCE(new.answered, 0), COALESCE(new.talk_ms, 0),
+    COALESCE(new.duration_ms, 0), COALESCE(new.via_ivr, 0))
+  ON CONFLICT (month, direction) DO UPDATE SET
     calls = calls + excluded.calls, answered = answered + excluded.answered, talk_ms = talk_ms + excluded.talk_ms,
     duration_ms = duration_ms + excluded.duration_ms, via_ivr = via_ivr + excluded.via_ivr;
 END;
