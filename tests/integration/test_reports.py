@@ -98,6 +98,7 @@ class ReportsTest(unittest.TestCase):
         assert status == 200, t
         # The ACD's and PBX's logs, written while the daemon is stopped.
         assert d.stop() == 0
+        d.stderr.close()
         seed_logs(f"{d.data_dir}/hotline.db")
         d.start()
         cls.sup = d.login("sup", "report-pass-1")
@@ -281,6 +282,7 @@ class RebuildAggregatesTest(unittest.TestCase):
         d = Daemon().start()
         try:
             assert d.stop() == 0
+            d.stderr.close()
             seed_logs(f"{d.data_dir}/hotline.db")
             d.start()
             done = cli(d, "rebuild-aggregates", "--check")  # while the daemon runs
