@@ -29,6 +29,7 @@ Api::Api(ApiContext& context) : context_(context) {
   add_ivr_routes(router_, *this);
   add_acd_routes(router_, *this);
   add_survey_routes(router_, *this);
+  add_report_routes(router_, *this);
 }
 
 awaitable<std::optional<auth::Principal>> Api::authenticate(const HttpRequest& request, bool allow_query_token) {

@@ -87,6 +87,8 @@ std::string_view to_string(Permission permission) {
       return "acd.supervise";
     case Permission::acd_manage:
       return "acd.manage";
+    case Permission::reports_read:
+      return "reports.read";
   }
   return "unknown";
 }
@@ -131,6 +133,7 @@ bool role_has(Role role, Permission permission) {
     case Permission::recordings_read:
       return role == Role::admin || role == Role::supervisor || role == Role::auditor;
     case Permission::ivr_read:
+    case Permission::reports_read:
       return role == Role::admin || role == Role::supervisor;
     case Permission::ivr_manage:
     case Permission::prompts_manage:

@@ -15,6 +15,7 @@
 #include "hotline/core/version.hpp"
 #include "hotline/ivr/flow.hpp"
 #include "hotline/ivr/schedule.hpp"
+#include "hotline/reports/aggregates.hpp"
 #include "hotline/store/backup.hpp"
 #include "hotline/store/migrations.hpp"
 
@@ -33,6 +34,12 @@ Commands:
                   message; exit 1 when any file has one
   backup FILE     write an online backup of the database to FILE
   restore FILE    replace the database with FILE (the daemon must be stopped)
+  rebuild-aggregates [--check]
+                  recompute the report aggregates from the raw logs, day by
+                  day, and print every value that differed; --check only
+                  compares (the daemon may run) and exits 1 on a difference;
+                  without it the differing days are rewritten (the daemon
+                  must be stopped) and the result checked again
   version         print the version
 
 Options:
@@ -69,7 +76,7 @@ Arguments parse_arguments(int argc, char** argv) {
       a.command = "help";
     } else if (arg == "--version") {
       a.command = "version";
-    } else if (!arg.empty() && arg[0] == '-') {
+    } else if (!arg.empty() && arg[0] == '-' && a.command.empty()) {
       throw std::invalid_argument("unknown option " + arg);
     } else if (a.command.empty()) {
       a.command = arg;
@@ -93,6 +100,43 @@ hotline::Config load(const Arguments& a) {
 
 void need_operands(const Arguments& a, std::size_t n, const char* usage) {
   if (a.operands.size() != n) throw std::invalid_argument(std::string("usage: hotlined ") + usage);
+}
+
+// rebuild-aggregates [--check]: 0 when the aggregates equal the raw logs
+// (after repairing them, without --check), 1 otherwise.
+int rebuild_aggregates(const hotline::Config& config, bool check_only) {
+  namespace store = hotline::store;
+  namespace reports = hotline::reports;
+  const auto path = config.database_path();
+  if (!std::filesystem::exists(path)) throw std::invalid_argument("no database at " + path.string());
+  std::optional<store::DataDirLock> lock;
+  if (!check_only) lock.emplace(config.data_dir / "hotlined.lock");  // no daemon may write meanwhile
+  store::Database db(path, check_only ? store::OpenMode::read_only : store::OpenMode::read_write, 60'000);
+  if (store::schema_version(db) < store::latest_schema_version()) {
+    if (check_only) throw std::invalid_argument("the database needs its migrations: run rebuild-aggregates first");
+    store::migrate(db);
+  }
+  std::int64_t shown = 0;
+  constexpr std::int64_t kShowAtMost = 200;
+  reports::CheckOptions options;
+  options.repair = !check_only;
+  options.on_difference = [&shown](const reports::Difference& d) {
+    if (++shown <= kShowAtMost) std::cout << d.describe() << "\n";
+  };
+  options.on_day = [](std::int64_t day, std::int64_t done, std::int64_t total) {
+    if (done % 30 == 0 || done == total) {
+      std::cerr << "rebuild-aggregates: " << reports::day_label(day) << " (" << done << "/" << total << " days)\n";
+    }
+  };
+  auto result = reports::check_aggregates(db, options);
+  if (shown > kShowAtMost) std::cout << "... " << (shown - kShowAtMost) << " more differences\n";
+  std::cout << "compared " << result.days << " days, " << result.rows << " aggregate rows: " << result.differences
+            << " differences\n";
+  if (check_only) return result.differences == 0 ? 0 : 1;
+  std::cout << "rewrote " << result.days_repaired << " days from the raw logs\n";
+  auto proof = reports::check_aggregates(db, reports::CheckOptions{});
+  std::cout << "check after the rebuild: " << proof.differences << " differences\n";
+  return proof.differences == 0 ? 0 : 1;
 }
 
 }  // namespace
@@ -157,6 +201,13 @@ int main(int argc, char** argv) {
       hotline::store::restore_database(args.operands[0], config.database_path(), config.data_dir / "hotlined.lock");
       std::cout << "restored " << config.database_path().string() << " from " << args.operands[0] << "\n";
       return 0;
+    }
+    if (args.command == "rebuild-aggregates") {
+      bool check_only = args.operands.size() == 1 && args.operands[0] == "--check";
+      if (!args.operands.empty() && !check_only) {
+        throw std::invalid_argument("usage: hotlined rebuild-aggregates [--check]");
+      }
+      return rebuild_aggregates(config, check_only);
     }
     if (!args.command.empty() && args.command != "run") {
       std::cerr << "hotlined: unknown command " << args.command << "\n\n" << kUsage;

@@ -10,6 +10,7 @@ ROLES = ["agent", "supervisor", "entry_clerk", "department_staff", "admin", "aud
 PUBLIC = "public"
 ANY = set(ROLES)
 READERS = {"admin", "supervisor", "auditor"}
+REPORTERS = {"admin", "supervisor"}
 
 CREATORS = {"agent", "supervisor", "entry_clerk", "admin"}
 PROCESSORS = {"agent", "supervisor", "admin"}
@@ -124,6 +125,18 @@ EXPECTED = {
     ("POST", "/api/v1/surveys/{id}/activate"): {"admin"},
     ("POST", "/api/v1/surveys/{id}/deactivate"): {"admin"},
     ("GET", "/api/v1/surveys/{id}/results"): {"admin", "supervisor"},
+    # Statistics and reports (test_reports.py); the CDR export is call records.
+    ("GET", "/api/v1/reports"): REPORTERS,
+    ("GET", "/api/v1/reports/calls"): REPORTERS,
+    ("GET", "/api/v1/reports/agents"): REPORTERS,
+    ("GET", "/api/v1/reports/agent-states"): REPORTERS,
+    ("GET", "/api/v1/reports/tickets"): REPORTERS,
+    ("GET", "/api/v1/reports/traffic"): REPORTERS,
+    ("GET", "/api/v1/reports/overdue"): REPORTERS,
+    ("GET", "/api/v1/reports/compare"): REPORTERS,
+    ("GET", "/api/v1/reports/hot-issues"): REPORTERS,
+    ("GET", "/api/v1/reports/staffing"): REPORTERS,
+    ("GET", "/api/v1/reports/cdr"): READERS,
     # Work orders, departments' directory, knowledge base, citizen access (test_tickets.py, test_open311.py).
     **TICKET_ROUTES,
     ("GET", "/ws"): ANY,

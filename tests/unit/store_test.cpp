@@ -166,6 +166,13 @@ void seed(Database& db, int version) {
                now, now, now)
           .run();
       break;
+    case 14:  // report aggregates: a bucket written by the triggers, and a rebuild mark
+      db.query("INSERT INTO acd_queue_events (at, kind, queue, call, agent, wait_ms) VALUES (?, 'connect', 'human', "
+               "'c13', '1001', 4000)",
+               now)
+          .run();
+      db.query("INSERT INTO report_state (key, value, updated_at) VALUES ('rebuilt_at', '0', ?)", now).run();
+      break;
     default:
       FAIL() << "no seed rows for schema version " << version << ": add them so the upgrade test covers it";
   }

@@ -113,5 +113,7 @@ void add_ivr_routes(Router& router, Api& api);
 void add_acd_routes(Router& router, Api& api);
 // A notice of the ACD (agent.state, queue.stats, call.ringing) to the consoles concerned.
 void push_acd_notice(WsHub& hub, const acd::Notice& notice);
+// Statistics and reports, comparisons, hot issues, staffing, CDR export (routes_reports.cpp).
+void add_report_routes(Router& router, Api& api);
 
 }  // namespace hotline::api

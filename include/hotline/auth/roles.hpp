@@ -51,6 +51,7 @@ enum class Permission {
   acd_read,       // live queues and agents, the queue event log
   acd_supervise,  // force states, listen/whisper/barge, force release (all audited)
   acd_manage,     // queues and their members
+  reports_read,  // statistics and reports, comparisons, hot issues, staffing (issue 9)
 };
 
 std::string_view to_string(Permission permission);
