@@ -159,10 +159,14 @@ awaitable<void> agent_call_action(ApiContext& ctx, const auth::Principal& who, c
     bool good = (target.rfind("queue:", 0) == 0 && valid_name(target.substr(6))) ||
                 (target.rfind("extension:", 0) == 0 && all_digits(target.substr(10))) || all_digits(target);
     if (!good) throw Error(Errc::invalid_argument, "target: queue:NAME, extension:NUM or a number");
+  } else if (action == "survey") {
+    target = body.contains("flow") ? text_field(body, "flow", true) : std::string("satisfaction");
+    if (!valid_name(target)) throw Error(Errc::invalid_argument, "flow: letters, digits, _ and -");
   } else if (action != "hangup" && action != "hold" && action != "resume") {
-    throw Error(Errc::not_found, "no call action " + action + " (hangup, hold, resume, transfer)");
+    throw Error(Errc::not_found, "no call action " + action + " (hangup, hold, resume, transfer, survey)");
   }
   auto act = [agent, action, target](pbx::CallManager& calls) {
+    if (action == "survey") return calls.agent_to_flow(agent, target);
     if (action == "hangup") return calls.agent_hang_up(agent);
     if (action == "hold") return calls.agent_hold(agent, true);
     if (action == "resume") return calls.agent_hold(agent, false);
@@ -178,7 +182,7 @@ awaitable<std::optional<json>> acd_rpc(ApiContext& ctx, const auth::Principal& w
                                        const std::string& method, const json& params) {
   static const std::set<std::string> known = {"agent.login", "agent.logout", "agent.state", "agent.wrapup_done",
                                               "agent.wrapup_extend", "agent.get", "call.bye", "call.hold",
-                                              "call.transfer"};
+                                              "call.transfer", "call.survey"};
   if (!known.count(method)) co_return std::nullopt;  // the caller answers method_not_found
   if (!auth::roles_have(who.roles, Permission::agent_work))
     throw Error(Errc::forbidden, "this needs the permission agent.work");
@@ -196,7 +200,7 @@ awaitable<std::optional<json>> acd_rpc(ApiContext& ctx, const auth::Principal& w
   }
   if (method == "agent.get") co_return co_await agent_json(ctx, who.job_number);
   static const std::map<std::string, std::string> actions = {
-      {"call.bye", "hangup"}, {"call.transfer", "transfer"}};
+      {"call.bye", "hangup"}, {"call.transfer", "transfer"}, {"call.survey", "survey"}};
   if (method == "call.hold") {
     if (!params.contains("hold") || !params["hold"].is_boolean())
       throw Error(Errc::invalid_argument, "hold: true or false");
@@ -266,10 +270,12 @@ void add_acd_routes(Router& router, Api& api) {
 
   router.add("POST", "/api/v1/agent/call/{action}", Permission::agent_work,
              "The agent's live call: hangup, hold, resume, transfer ({\"target\": \"queue:NAME\" | \"extension:NUM\" | "
-             "number})",
+             "number}), survey (人工转自动: the citizen goes on to the flow {\"flow\"}, default satisfaction)",
              [&ctx](HttpRequest& request) -> awaitable<HttpResponse> {
                auto action = request.params.at("action");
-               json body = action == "transfer" ? parse_json_body(request) : json::object();
+               json body = action == "transfer" || (action == "survey" && !request.body.empty())
+                               ? parse_json_body(request)
+                               : json::object();
                co_await agent_call_action(ctx, *request.principal, action, body);
                co_return HttpResponse::json(200, {{"ok", true}, {"action", action}});
              });

@@ -4,6 +4,7 @@
 #include <spdlog/spdlog.h>
 
 #include "call.hpp"
+#include "hotline/ivr/library.hpp"
 
 namespace hotline::pbx {
 namespace {
@@ -107,6 +108,28 @@ std::string CallManager::agent_transfer(const std::string& agent, const std::str
     loop.loop = true;
     call->media->play(citizen.media, {impl_->hold_music}, loop, nullptr);
   }
+  return {};
+}
+
+std::string CallManager::agent_to_flow(const std::string& agent, const std::string& flow) {
+  Call* call = nullptr;
+  Leg* leg = live_agent_leg(*impl_, agent, &call);
+  if (!leg) return "no call";
+  if (!call->queued || leg->index == 0) return "only a queue call's citizen can be sent to a flow";
+  auto& ivr = impl_->ivr_services;
+  auto target = ivr.flows && ivr.services ? ivr.flows->get(flow) : nullptr;
+  if (!target) return "no IVR flow named " + flow;
+  Leg& citizen = *call->legs[0];
+  if (citizen.ended) return "the caller is gone";
+  spdlog::info("event=acd.to_flow call={} agent={} flow={}", call->uuid, agent, flow);
+  impl_->acd->post([agent](acd::Router& router, acd::Ms now) { router.call_ended(agent, acd::HangupSide::agent, now); });
+  call->queued.reset();
+  impl_->send_in_dialog(*call, *leg, leg->dialog.request("BYE"), Purpose::bye);
+  impl_->end_leg(*call, *leg, 200, "to_flow", "callee");
+  leg->agent.clear();
+  if (call->ivr) call->ivr_path = call->ivr->path_json();
+  call->ivr = std::make_unique<IvrCall>(*impl_, *call, citizen, std::move(target));
+  call->ivr->start();
   return {};
 }
 

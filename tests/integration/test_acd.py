@@ -145,6 +145,15 @@ class AcdTest(unittest.TestCase):
         state = self.api("POST", "/api/v1/agent/state", {"state": "ready"}, token=self.tokens[agent])
         self.assertEqual(state["state"], "ready")
 
+    def all_not_ready(self):
+        """Every agent not ready (an agent still on a call from the last test is waited for)."""
+        for agent in AGENTS:
+            def forced():
+                status, _, _ = self.d.request("POST", f"/api/v1/acd/agents/{agent}/state",
+                                              {"state": "not_ready", "reason": "meeting"}, token=self.supervisor)
+                return status == 200
+            self.wait_for(forced, 20, f"agent {agent} to leave their call")
+
     def events(self, since):
         return self.api("GET", f"/api/v1/acd/events?from={since}&limit=10000", token=self.supervisor)["items"]
 
@@ -238,9 +247,7 @@ class AcdTest(unittest.TestCase):
 
     def test_b_callback_in_queue(self):
         since = int(time.time() * 1000)
-        for agent in AGENTS:
-            self.api("POST", f"/api/v1/acd/agents/{agent}/state", {"state": "not_ready", "reason": "meeting"},
-                     token=self.supervisor)
+        self.all_not_ready()
         # The citizen's phone behind the carrier trunk.
         cwork = self.workdir("called-back")
         citizen_phone = subprocess.Popen(self.sipp("uas_answer_wait_bye.xml", cwork, "127.0.0.3", self.trunk_port,
@@ -280,9 +287,7 @@ class AcdTest(unittest.TestCase):
 
     def test_c_supervisor_listens_to_a_live_call(self):
         since = int(time.time() * 1000)
-        for agent in AGENTS:
-            self.api("POST", f"/api/v1/acd/agents/{agent}/state", {"state": "not_ready", "reason": "meeting"},
-                     token=self.supervisor)
+        self.all_not_ready()
         self.api("POST", "/api/v1/agent/state", {"state": "ready"}, token=self.tokens["1002"])
         ua = SipUa(self.d.sip_port, number="13800000002")
         # The supervisor's line comes in on the trunk (127.0.0.2): the dial plan sends *81 + extension to listen.
@@ -306,6 +311,43 @@ class AcdTest(unittest.TestCase):
         finally:
             supervisor.close()
             ua.close()
+
+    def test_d_agent_sends_the_citizen_to_the_survey(self):
+        """人工转自动: the agent leaves; the citizen answers the active survey by keypad."""
+        status, survey, _ = self.d.request("POST", "/api/v1/surveys", {
+            "title": "服务满意度", "active": True,
+            "questions": [{"text": "满意请按1，不满意请按2。", "max_answer": 2}]}, token=self.admin)
+        self.assertEqual(status, 201, survey)
+        self.all_not_ready()
+        since = int(time.time() * 1000)
+        self.api("POST", "/api/v1/agent/state", {"state": "ready"}, token=self.tokens["1002"])
+        ua = SipUa(self.d.sip_port, number="13800000003")
+        try:
+            ua.call("12345")
+            ua.send_silence(1500)
+            ua.send_rfc4733("1")
+            self.wait_for(lambda: any(e["kind"] == "connect" for e in self.events(since)), 20, "the agent to answer")
+            self.api("POST", "/api/v1/agent/call/survey", {}, token=self.tokens["1002"])
+            # "please rate the service", then the question (TTS the first time): key 1 until it is taken.
+            deadline = time.time() + 45
+            keyed = 0
+            while time.time() < deadline and not getattr(ua, "ended_by_server", False):
+                ua.send_silence(3000)
+                if keyed < 4:
+                    ua.send_rfc4733("1")
+                    keyed += 1
+            if not getattr(ua, "ended_by_server", False):
+                self.fail("the survey flow did not say goodbye and hang up\n" + self.daemon_log())
+        finally:
+            ua.close()
+        results = self.api("GET", f"/api/v1/surveys/{survey['id']}/results")
+        self.assertIn('"1"', json.dumps(results))
+        with self.d.db() as db:
+            answers = db.execute("SELECT answer FROM survey_answers WHERE survey_id = ?", (survey["id"],)).fetchall()
+        self.assertEqual(answers, [(1,)])
+        completes = [e for e in self.events(since) if e["kind"] == "complete" and e["agent"] == "1002"]
+        self.assertEqual(len(completes), 1)
+        self.assertEqual(completes[0]["detail"], "agent")
 
 
 if __name__ == "__main__":

@@ -108,6 +108,9 @@ class CallManager final : public sip::TransactionUser {
   std::string agent_hold(const std::string& agent, bool on);
   // target: queue:NAME, extension:NUM, or a number for the dial plan.
   std::string agent_transfer(const std::string& agent, const std::string& target);
+  // 人工转自动: the agent leaves and the citizen goes on to the IVR flow
+  // (e.g. "satisfaction": the survey); the ACD counts the agent's hang-up.
+  std::string agent_to_flow(const std::string& agent, const std::string& flow);
   // A supervisor's force release (强拆) of the call with this uuid.
   std::string release(const std::string& call_uuid);
   // The agent's live call: uuid and caller for the screen pop; empty when none.
