@@ -285,6 +285,23 @@ class WsClient:
             if opcode == 1:
                 return json.loads(payload)
 
+    def recv_method(self, method, limit=50):
+        """The next message whose method is `method`; pushed events such as
+        queue.stats, which supervisors get once a second after start, are skipped."""
+        for _ in range(limit):
+            message = self.recv_json()
+            if message.get("method") == method:
+                return message
+        raise AssertionError(f"no {method} among {limit} messages")
+
+    def recv_reply(self, limit=50):
+        """The next message that is not a server-pushed notification."""
+        for _ in range(limit):
+            message = self.recv_json()
+            if "method" not in message:
+                return message
+        raise AssertionError(f"no reply among {limit} messages")
+
     def call(self, method, params=None, id=1):
         self.send_json({"jsonrpc": "2.0", "id": id, "method": method, "params": params or {}})
         while True:
