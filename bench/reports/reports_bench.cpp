@@ -386,6 +386,53 @@ double time_ms(const std::function<void()>& fn, int runs = 3) {
   return t[t.size() / 2];
 }
 
+// The cost of the triggers: 500,000 queue events and 500,000 agent events of
+// the generated database written again, in one transaction, into a fresh
+// database with the triggers and into one without them.
+void measure_triggers(const std::filesystem::path& dir) {
+  for (const char* name : {"bare.db", "with-acd_queue_events.db", "with-acd_agent_events.db"}) {
+    for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(dir / (std::string(name) + suffix));
+  }
+  {
+    store::Database bare(dir / "bare.db", store::OpenMode::read_write_create, 60000);
+    bare.exec("PRAGMA journal_mode = WAL");
+    bare.exec("PRAGMA synchronous = NORMAL");
+    store::migrate(bare);
+    auto& t = bare.prepare("SELECT name FROM sqlite_master WHERE type = 'trigger' AND name LIKE 'report_%'");
+    std::vector<std::string> triggers;
+    while (t.step()) triggers.push_back(t.text(0));
+    for (const auto& name : triggers) bare.exec("DROP TRIGGER " + name);
+    bare.exec("ATTACH DATABASE '" + (dir / "reports.db").string() + "' AS src");
+    auto copy = [&](const char* table, const char* columns) {
+      auto t0 = Clock::now();
+      bare.exec(std::string("INSERT INTO main.") + table + " (" + columns + ") SELECT " + columns + " FROM src." +
+                table + " WHERE id <= 500000");
+      return seconds_since(t0);
+    };
+    auto with = [&](const char* table, const char* columns) {
+      const auto file = dir / (std::string("with-") + table + ".db");
+      store::Database again(file, store::OpenMode::read_write_create, 60000);
+      again.exec("PRAGMA journal_mode = WAL");
+      again.exec("PRAGMA synchronous = NORMAL");
+      store::migrate(again);
+      again.exec("ATTACH DATABASE '" + (dir / "reports.db").string() + "' AS src");
+      auto t0 = Clock::now();
+      again.exec(std::string("INSERT INTO main.") + table + " (" + columns + ") SELECT " + columns + " FROM src." +
+                 table + " WHERE id <= 500000 ORDER BY id");
+      return seconds_since(t0);
+    };
+    const char* qcols = "at, kind, queue, call, agent, priority, position, wait_ms, talk_ms, hold_ms, detail";
+    const char* acols = "at, agent, from_state, to_state, reason, call, queue, device";
+    double q0 = copy("acd_queue_events", qcols), a0 = copy("acd_agent_events", acols);
+    double q1 = with("acd_queue_events", qcols);
+    double a1 = with("acd_agent_events", acols);
+    std::printf(
+        "trigger cost per row (500,000 rows, one transaction): queue events %.1f µs (%.1f without), agent "
+        "events %.1f µs (%.1f without)\n",
+        q1 / 0.5, q0 / 0.5, a1 / 0.5, a0 / 0.5);
+  }
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -433,46 +480,7 @@ int main(int argc, char** argv) {
         static_cast<long long>(count(db, "ticket_history")), static_cast<long long>(count(db, "tickets")),
         static_cast<long long>(count(db, "calls")));
 
-    // The cost of the triggers: the same kind of rows into a copy of the schema without them.
-    {
-      store::Database bare(dir / "bare.db", store::OpenMode::read_write_create, 60000);
-      bare.exec("PRAGMA journal_mode = WAL");
-      bare.exec("PRAGMA synchronous = NORMAL");
-      store::migrate(bare);
-      auto& t = bare.prepare("SELECT name FROM sqlite_master WHERE type = 'trigger' AND name LIKE 'report_%'");
-      std::vector<std::string> triggers;
-      while (t.step()) triggers.push_back(t.text(0));
-      for (const auto& name : triggers) bare.exec("DROP TRIGGER " + name);
-      bare.exec("ATTACH DATABASE '" + (dir / "reports.db").string() + "' AS src");
-      auto copy = [&](const char* table, const char* columns) {
-        auto t0 = Clock::now();
-        bare.exec(std::string("INSERT INTO main.") + table + " (" + columns + ") SELECT " + columns + " FROM src." +
-                  table + " WHERE id <= 500000");
-        return seconds_since(t0);
-      };
-      auto with = [&](const char* table, const char* columns) {
-        const auto file = dir / (std::string("with-") + table + ".db");
-        store::Database again(file, store::OpenMode::read_write_create, 60000);
-        again.exec("PRAGMA journal_mode = WAL");
-        again.exec("PRAGMA synchronous = NORMAL");
-        store::migrate(again);
-        again.exec("ATTACH DATABASE '" + (dir / "reports.db").string() + "' AS src");
-        auto t0 = Clock::now();
-        again.exec(std::string("INSERT INTO main.") + table + " (" + columns + ") SELECT " + columns + " FROM src." +
-                   table + " WHERE id <= 500000 ORDER BY id");
-        return seconds_since(t0);
-      };
-      const char* qcols = "at, kind, queue, call, agent, priority, position, wait_ms, talk_ms, hold_ms, detail";
-      const char* acols = "at, agent, from_state, to_state, reason, call, queue, device";
-      double q0 = copy("acd_queue_events", qcols), a0 = copy("acd_agent_events", acols);
-      double q1 = with("acd_queue_events", qcols);
-      double a1 = with("acd_agent_events", acols);
-      std::printf(
-          "trigger cost per row (500,000 rows, one transaction): queue events %.1f µs (%.1f without), agent "
-          "events %.1f µs (%.1f without)\n",
-          q1 / 0.5, q0 / 0.5, a1 / 0.5, a0 / 0.5);
-    }
-
+    measure_triggers(dir);
     std::printf("check: the generated aggregates against the raw logs...\n");
     start = Clock::now();
     auto check = check_days(db, DayRange{first, first + 7LL * weeks - 1}, {});
@@ -482,6 +490,26 @@ int main(int argc, char** argv) {
 
   // ONLY=text times only the reports whose name contains it; FILLED=1 skips
   // filling the year again (a database kept from a run that did it).
+  if (reuse && std::getenv("TRIGGERS")) measure_triggers(dir);
+  // REBUILD=1: rewrite the generated weeks' aggregates from the raw logs first
+  // (what `hotlined rebuild-aggregates` does), timed.
+  if (std::getenv("REBUILD")) {
+    std::printf("rebuild: the aggregates of the generated weeks' months from the raw logs...\n");
+    start = Clock::now();
+    CheckOptions repair;
+    repair.repair = true;
+    auto rebuilt = check_days(db, DayRange{first, first + 7LL * weeks - 1}, repair);
+    const double took = seconds_since(start);
+    std::printf(
+        "  %lld days (whole months) recomputed and compared in %.0f s (%.1f s a day), %lld days and %lld "
+        "months rewritten\n",
+        static_cast<long long>(rebuilt.days), took, took / static_cast<double>(rebuilt.days),
+        static_cast<long long>(rebuilt.days_repaired), static_cast<long long>(rebuilt.months_repaired));
+    start = Clock::now();
+    auto again = check_days(db, DayRange{first, first + 7LL * weeks - 1}, {});
+    std::printf("  check again: %lld differences (%.0f s)\n", static_cast<long long>(again.differences),
+                seconds_since(start));
+  }
   const char* only = std::getenv("ONLY");
   const bool filled = std::getenv("FILLED") != nullptr;
   start = Clock::now();
