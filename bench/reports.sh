@@ -6,7 +6,8 @@
 # year from the aggregates and over the weeks from the raw logs (projected to
 # a year). See bench/reports/RESULTS.md and docs/kpis.md.
 #   bench/reports.sh                 WEEKS=1 CALLS=3000 TICKETS=800 bench/reports.sh   (a quick run)
-#   KEEP=1 keeps the database (printed path); WORK_DIR picks where it is made.
+#   KEEP=1 keeps the database (printed path); WORK_DIR picks where it is made;
+#   REUSE=DIR times the reports again on a database kept from an earlier run.
 set -euo pipefail
 BENCH_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 ROOT=$(dirname "$BENCH_DIR")
@@ -27,8 +28,12 @@ if [[ ! -x $BIN || $BENCH_DIR/reports/reports_bench.cpp -nt $BIN || $BUILD/src/l
     "$BUILD/src/libhotline_core.a" -lsqlite3 -lsodium -lspdlog -lfmt -lxlsxwriter -lz -lpthread -o "$BIN"
 fi
 
-WORK=$(mktemp -d "${WORK_DIR:-/tmp}/hotline-reports-bench-XXXXXX")
-[[ -n ${KEEP:-} ]] || trap 'rm -rf "$WORK"' EXIT
+if [[ -n ${REUSE:-} ]]; then
+  WORK=$REUSE
+else
+  WORK=$(mktemp -d "${WORK_DIR:-/tmp}/hotline-reports-bench-XXXXXX")
+  [[ -n ${KEEP:-} ]] || trap 'rm -rf "$WORK"' EXIT
+fi
 echo "reports_bench: weeks=$WEEKS calls/day=$CALLS tickets/day=$TICKETS dir=$WORK cores=$(nproc) load=$(cut -d' ' -f1-3 /proc/loadavg)"
 start=$(date +%s)
 timeout "${TIMEOUT:-2400}" nice -n "${BENCH_NICE:-5}" "$BIN" "$WORK" "$WEEKS" "$CALLS" "$TICKETS"

@@ -13,6 +13,8 @@
 // the 4-week figures (the raw path reads day by day, linear in days).
 //
 // usage: reports_bench DIR [WEEKS] [CALLS_PER_DAY] [TICKETS_PER_DAY]
+// When DIR/reports.db already holds the generated weeks (a kept earlier run),
+// the generation, the trigger-cost measure and the check are skipped.
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -56,25 +58,32 @@ struct Row {
   Ms x = 0, y = 0, z = 0;
 };
 
+// 20 domains of 15 categories: 300 categories, each with a default department (派单目录).
+tickets::CategoryTree bench_categories(std::vector<std::string>* leaves = nullptr) {
+  std::vector<tickets::Category> cats;
+  for (int d = 1; d <= 20; ++d) {
+    char code[8];
+    std::snprintf(code, sizeof code, "%02d", d);
+    cats.push_back({code, "领域" + std::to_string(d), std::nullopt});
+    for (int c = 1; c <= 15; ++c) {
+      char sub[8];
+      std::snprintf(sub, sizeof sub, "%02d%02d", d, c);
+      cats.push_back({sub, "类别" + std::string(sub), std::string(code)});
+      if (leaves) leaves->push_back(sub);
+    }
+  }
+  return tickets::CategoryTree(cats);
+}
+
 class Generator {
  public:
   Generator(store::Database& db, std::int64_t first_day, int calls_per_day, int tickets_per_day)
-      : db_(db), first_day_(first_day), calls_per_day_(calls_per_day), tickets_per_day_(tickets_per_day),
+      : db_(db),
+        first_day_(first_day),
+        calls_per_day_(calls_per_day),
+        tickets_per_day_(tickets_per_day),
         key_(std::string(32, '\x42')) {
-    // 20 domains of 15 categories: 300 categories, each with a default department (派单目录).
-    std::vector<tickets::Category> cats;
-    for (int d = 1; d <= 20; ++d) {
-      char code[8];
-      std::snprintf(code, sizeof code, "%02d", d);
-      cats.push_back({code, "领域" + std::to_string(d), std::nullopt});
-      for (int c = 1; c <= 15; ++c) {
-        char sub[8];
-        std::snprintf(sub, sizeof sub, "%02d%02d", d, c);
-        cats.push_back({sub, "类别" + std::string(sub), std::string(code)});
-        categories_.push_back(sub);
-      }
-    }
-    rules_.categories = tickets::CategoryTree(cats);
+    rules_.categories = bench_categories(&categories_);
     store::in_transaction(db_, [&] {
       for (int i = 0; i < kDepartments; ++i) {
         db_.query("INSERT INTO departments (code, name, created_at) VALUES (?, ?, 0)", "d" + std::to_string(i),
@@ -82,9 +91,10 @@ class Generator {
             .run();
       }
       for (int i = 0; i < kOperators; ++i) {
-        db_.query("INSERT INTO users (job_number, display_name, password_hash, password_changed_at, created_at, "
-                  "updated_at) VALUES (?, ?, 'x', 0, 0, 0)",
-                  agent_name(i), "话务员" + std::to_string(i))
+        db_.query(
+               "INSERT INTO users (job_number, display_name, password_hash, password_changed_at, created_at, "
+               "updated_at) VALUES (?, ?, 'x', 0, 0, 0)",
+               agent_name(i), "话务员" + std::to_string(i))
             .run();
       }
     });
@@ -131,10 +141,10 @@ class Generator {
         const Ms enter = enters[static_cast<std::size_t>(i)];
         const std::string call = "c" + std::to_string(day) + "-" + std::to_string(h) + "-" + std::to_string(i);
         const double u = real();
-        const std::string queue = u < kQueueShare[0] ? kQueues[0]
+        const std::string queue = u < kQueueShare[0]                    ? kQueues[0]
                                   : u < kQueueShare[0] + kQueueShare[1] ? kQueues[1]
-                                  : u < 1 - kQueueShare[3] ? kQueues[2]
-                                                                            : kQueues[3];
+                                  : u < 1 - kQueueShare[3]              ? kQueues[2]
+                                                                        : kQueues[3];
         queue_event(rows, enter, "enter", queue, call);
         const double fate = real();
         if (fate < 0.08) {  // abandoned
@@ -181,7 +191,8 @@ class Generator {
         call_record(rows, call, enter - 20000, ring + 5000, end);
       }
     }
-    std::sort(rows.begin(), rows.end(), [](const Row& a, const Row& b) { return a.at != b.at ? a.at < b.at : a.seq < b.seq; });
+    std::sort(rows.begin(), rows.end(),
+              [](const Row& a, const Row& b) { return a.at != b.at ? a.at < b.at : a.seq < b.seq; });
     store::in_transaction(db_, [&] {
       for (const auto& r : rows) write(r);
     });
@@ -195,7 +206,8 @@ class Generator {
   double real() { return std::uniform_real_distribution<double>(0, 1)(rng_); }
 
   void queue_event(std::vector<Row>& rows, Ms at, const char* kind, const std::string& queue, const std::string& call,
-                   const std::string& agent = "", Ms wait = 0, Ms talk = 0, Ms hold = 0, const std::string& detail = "") {
+                   const std::string& agent = "", Ms wait = 0, Ms talk = 0, Ms hold = 0,
+                   const std::string& detail = "") {
     rows.push_back({at, seq_++, 0, kind, queue, call, agent, detail, wait, talk, hold});
   }
   // Events of one agent never go back in time.
@@ -213,21 +225,24 @@ class Generator {
 
   void write(const Row& r) {
     if (r.table == 0) {
-      db_.query("INSERT INTO acd_queue_events (at, kind, queue, call, agent, wait_ms, talk_ms, hold_ms, detail) VALUES "
-                "(?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                r.at, r.a, r.b, r.c, r.d, r.x, r.y, r.z, r.e)
+      db_.query(
+             "INSERT INTO acd_queue_events (at, kind, queue, call, agent, wait_ms, talk_ms, hold_ms, detail) VALUES "
+             "(?, ?, ?, ?, ?, ?, ?, ?, ?)",
+             r.at, r.a, r.b, r.c, r.d, r.x, r.y, r.z, r.e)
           .run();
     } else if (r.table == 1) {
       auto bar = r.e.find('|');
-      db_.query("INSERT INTO acd_agent_events (at, agent, from_state, to_state, reason, call, queue) VALUES (?, ?, ?, "
-                "?, ?, ?, ?)",
-                r.at, r.a, r.b, r.c, r.d, r.e.substr(0, bar), r.e.substr(bar + 1))
+      db_.query(
+             "INSERT INTO acd_agent_events (at, agent, from_state, to_state, reason, call, queue) VALUES (?, ?, ?, "
+             "?, ?, ?, ?)",
+             r.at, r.a, r.b, r.c, r.d, r.e.substr(0, bar), r.e.substr(bar + 1))
           .run();
     } else {
-      db_.query("INSERT INTO calls (uuid, caller, dialled, source, route, started_at, answered_at, ended_at, "
-                "duration_ms, talk_ms, status, hangup_cause, hangup_side) VALUES (?, '13800000000', '12345', "
-                "'trunk:carrier', 'ivr:12345', ?, ?, ?, ?, ?, 200, 'normal', 'caller')",
-                r.a, r.at, r.x, r.y, r.y - r.at, r.y - r.x)
+      db_.query(
+             "INSERT INTO calls (uuid, caller, dialled, source, route, started_at, answered_at, ended_at, "
+             "duration_ms, talk_ms, status, hangup_cause, hangup_side) VALUES (?, '13800000000', '12345', "
+             "'trunk:carrier', 'ivr:12345', ?, ?, ?, ?, ?, 200, 'normal', 'caller')",
+             r.a, r.at, r.x, r.y, r.y - r.at, r.y - r.x)
           .run();
     }
   }
@@ -237,16 +252,16 @@ class Generator {
   // next days (a few late, returned, sent back, reopened).
   std::int64_t file_tickets(std::int64_t day) {
     std::int64_t rows = 0;
-    static const tickets::TicketType kTypes[] = {
-        tickets::TicketType::consultation, tickets::TicketType::consultation, tickets::TicketType::consultation,
-        tickets::TicketType::help,         tickets::TicketType::help,         tickets::TicketType::complaint,
-        tickets::TicketType::report,       tickets::TicketType::suggestion};
+    static const tickets::TicketType kTypes[] = {tickets::TicketType::consultation, tickets::TicketType::consultation,
+                                                 tickets::TicketType::consultation, tickets::TicketType::help,
+                                                 tickets::TicketType::help,         tickets::TicketType::complaint,
+                                                 tickets::TicketType::report,       tickets::TicketType::suggestion};
     for (int i = 0; i < tickets_per_day_; ++i) {
       tickets::NewTicket n;
       n.type = kTypes[pick(0, 7)];
       n.channel = real() < 0.85 ? tickets::Channel::phone : static_cast<tickets::Channel>(pick(1, 6));
-      const auto c = static_cast<std::size_t>(std::min<Ms>(static_cast<Ms>(categories_.size()) - 1,
-                                                           static_cast<Ms>(std::pow(real(), 2.0) * categories_.size())));
+      const auto c = static_cast<std::size_t>(std::min<Ms>(
+          static_cast<Ms>(categories_.size()) - 1, static_cast<Ms>(std::pow(real(), 2.0) * categories_.size())));
       n.category_code = categories_[c];
       n.summary = "诉求" + std::to_string(i);
       n.location = "北京市区" + std::to_string(pick(1, 16)) + "区街道" + std::to_string(pick(1, 300));
@@ -275,7 +290,8 @@ class Generator {
       }
       Ms sign = real() < 0.9 ? *t.sign_due - pick(kHourMs, 20 * kHourMs) : *t.sign_due + pick(kHourMs, 48 * kHourMs);
       act(tickets::Action::sign, std::max(sign, at + 4 * kHourMs));
-      Ms reply = real() < 0.92 ? *t.reply_due - pick(kHourMs, 48 * kHourMs) : *t.reply_due + pick(kHourMs, 96 * kHourMs);
+      Ms reply =
+          real() < 0.92 ? *t.reply_due - pick(kHourMs, 48 * kHourMs) : *t.reply_due + pick(kHourMs, 96 * kHourMs);
       reply = std::max(reply, at + 5 * kHourMs);
       act(tickets::Action::reply, reply);
       if (real() < 0.04) {
@@ -285,7 +301,7 @@ class Generator {
       act(tickets::Action::accept_reply, reply + 3 * kHourMs);
       tickets::ActionArgs rated;
       double s = real();
-      rated.satisfaction = s < 0.85 ? tickets::Satisfaction::satisfied
+      rated.satisfaction = s < 0.85   ? tickets::Satisfaction::satisfied
                            : s < 0.96 ? tickets::Satisfaction::basically_satisfied
                                       : tickets::Satisfaction::unsatisfied;
       act(tickets::Action::record_callback, reply + 20 * kHourMs, rated);
@@ -304,9 +320,6 @@ class Generator {
   std::vector<std::string> state_;
   std::mt19937_64 rng_{2026};
   std::uint64_t seq_ = 0;
-
- public:
-  const tickets::TicketRules& rules() const { return rules_; }
 };
 
 // The rest of the year's aggregate rows: the generated weeks' rows copied
@@ -317,36 +330,38 @@ void fill_year(store::Database& db, std::int64_t first_day, int weeks) {
   store::in_transaction(db, [&] {
     for (Family f : kAllFamilies) {
       const auto& s = spec(f);
-      for (Level level : {Level::hourly, Level::daily}) {
-        std::string cols, select;
-        for (std::size_t d = 0; d < s.dim_count(level); ++d) cols += ", " + std::string(s.dims[d]);
+      for (const auto& table : tables_of(f)) {
+        std::string cols;
+        for (auto d : table.dims()) cols += ", " + std::string(d);
         for (auto m : s.measures) cols += ", " + std::string(m);
-        const std::string t(s.time_column(level));
-        const std::int64_t lo = level == Level::hourly ? first_hour_of_day(first_day) : first_day;
-        const std::int64_t per = level == Level::hourly ? span_days * 24 : span_days;
+        const std::string t(table.time_column());
+        if (table.level == Level::monthly) {
+          // Summed from the same table's days.
+          const TableRef days{f, Level::daily, table.rollup};
+          std::string dims, sums;
+          for (auto d : table.dims()) dims += ", " + std::string(d);
+          for (std::size_t m = 0; m < s.measures.size(); ++m) {
+            sums += std::string(s.is_max[m] ? ", MAX(" : ", SUM(") + std::string(s.measures[m]) + ")";
+          }
+          const std::string month =
+              "CAST(strftime('%Y', day * 86400, 'unixepoch') AS INTEGER) * 12 + "
+              "CAST(strftime('%m', day * 86400, 'unixepoch') AS INTEGER) - 1";
+          db.exec("DELETE FROM " + table.name());
+          db.exec("INSERT INTO " + table.name() + " (month" + cols + ") SELECT " + month + dims + sums + " FROM " +
+                  days.name() + " GROUP BY 1" + dims);
+          continue;
+        }
+        const std::int64_t lo = table.level == Level::hourly ? first_hour_of_day(first_day) : first_day;
+        const std::int64_t per = table.level == Level::hourly ? span_days * 24 : span_days;
         // Tickets generated near the end were handled after it: those rows give way to the copies.
-        db.query("DELETE FROM " + s.table(level) + " WHERE " + t + " >= ?", lo + per).run();
+        db.query("DELETE FROM " + table.name() + " WHERE " + t + " >= ?", lo + per).run();
         for (int k = 1; k <= copies; ++k) {
-          db.query("INSERT INTO " + s.table(level) + " (" + t + cols + ") SELECT " + t + " + ?" + cols + " FROM " +
-                       s.table(level) + " WHERE " + t + " >= ? AND " + t + " < ?",
+          db.query("INSERT INTO " + table.name() + " (" + t + cols + ") SELECT " + t + " + ?" + cols + " FROM " +
+                       table.name() + " WHERE " + t + " >= ? AND " + t + " < ?",
                    per * k, lo, lo + per)
               .run();
         }
       }
-      std::string dims, sums;
-      for (auto d : s.dims) dims += ", " + std::string(d);
-      for (std::size_t m = 0; m < s.measures.size(); ++m) {
-        sums += std::string(s.is_max[m] ? ", MAX(" : ", SUM(") + std::string(s.measures[m]) + ")";
-      }
-      std::string month =
-          "CAST(strftime('%Y', day * 86400, 'unixepoch') AS INTEGER) * 12 + "
-          "CAST(strftime('%m', day * 86400, 'unixepoch') AS INTEGER) - 1";
-      std::string cols;
-      for (auto d : s.dims) cols += ", " + std::string(d);
-      for (auto m : s.measures) cols += ", " + std::string(m);
-      db.exec("DELETE FROM " + s.table(Level::monthly));
-      db.exec("INSERT INTO " + s.table(Level::monthly) + " (month" + cols + ") SELECT " + month + dims + sums +
-              " FROM " + s.table(Level::daily) + " GROUP BY 1" + dims);
     }
   });
 }
@@ -371,47 +386,13 @@ double time_ms(const std::function<void()>& fn, int runs = 3) {
   return t[t.size() / 2];
 }
 
-}  // namespace
-
-int main(int argc, char** argv) {
-  if (argc < 2) {
-    std::fprintf(stderr, "usage: reports_bench DIR [WEEKS] [CALLS_PER_DAY] [TICKETS_PER_DAY]\n");
-    return 2;
+// The cost of the triggers: 500,000 queue events and 500,000 agent events of
+// the generated database written again, in one transaction, into a fresh
+// database with the triggers and into one without them.
+void measure_triggers(const std::filesystem::path& dir) {
+  for (const char* name : {"bare.db", "with-acd_queue_events.db", "with-acd_agent_events.db"}) {
+    for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(dir / (std::string(name) + suffix));
   }
-  const std::filesystem::path dir = argv[1];
-  const int weeks = argc > 2 ? std::atoi(argv[2]) : 4;
-  const int calls_per_day = argc > 3 ? std::atoi(argv[3]) : 30137;
-  const int tickets_per_day = argc > 4 ? std::atoi(argv[4]) : 8219;
-  store::Database db(dir / "reports.db", store::OpenMode::read_write_create, 60000);
-  db.exec("PRAGMA journal_mode = WAL");
-  db.exec("PRAGMA synchronous = NORMAL");
-  db.exec("PRAGMA cache_size = -262144");  // 256 MB
-  store::migrate(db);
-
-  // 2025-01-06 is a Monday: 52 weeks of the year from it.
-  const std::int64_t first = parse_local_day("2025-01-06", "first");
-  Generator gen(db, first, calls_per_day, tickets_per_day);
-  std::printf("generate: %d weeks at %d calls and %d tickets a day, %d operators, %d seats\n", weeks, calls_per_day,
-              tickets_per_day, kOperators, kSeats);
-  auto start = Clock::now();
-  std::int64_t rows = 0;
-  for (int d = 0; d < 7 * weeks; ++d) {
-    rows += gen.day(d);
-    if ((d + 1) % 7 == 0) {
-      std::printf("  week %d: %lld rows in %.0f s (%.0f rows/s with the triggers)\n", (d + 1) / 7,
-                  static_cast<long long>(rows), seconds_since(start), rows / seconds_since(start));
-      std::fflush(stdout);
-    }
-  }
-  const double generate_s = seconds_since(start);
-  std::printf("raw rows: %lld in %.0f s: %.0f rows/s; queue events %lld, agent events %lld, ticket history %lld, "
-              "tickets %lld, calls %lld\n",
-              static_cast<long long>(rows), generate_s, rows / generate_s,
-              static_cast<long long>(count(db, "acd_queue_events")), static_cast<long long>(count(db, "acd_agent_events")),
-              static_cast<long long>(count(db, "ticket_history")), static_cast<long long>(count(db, "tickets")),
-              static_cast<long long>(count(db, "calls")));
-
-  // The cost of the triggers: the same kind of rows into a copy of the schema without them.
   {
     store::Database bare(dir / "bare.db", store::OpenMode::read_write_create, 60000);
     bare.exec("PRAGMA journal_mode = WAL");
@@ -424,8 +405,8 @@ int main(int argc, char** argv) {
     bare.exec("ATTACH DATABASE '" + (dir / "reports.db").string() + "' AS src");
     auto copy = [&](const char* table, const char* columns) {
       auto t0 = Clock::now();
-      bare.exec(std::string("INSERT INTO main.") + table + " (" + columns + ") SELECT " + columns + " FROM src." + table +
-                " WHERE id <= 500000");
+      bare.exec(std::string("INSERT INTO main.") + table + " (" + columns + ") SELECT " + columns + " FROM src." +
+                table + " WHERE id <= 500000");
       return seconds_since(t0);
     };
     auto with = [&](const char* table, const char* columns) {
@@ -445,29 +426,104 @@ int main(int argc, char** argv) {
     double q0 = copy("acd_queue_events", qcols), a0 = copy("acd_agent_events", acols);
     double q1 = with("acd_queue_events", qcols);
     double a1 = with("acd_agent_events", acols);
-    std::printf("trigger cost per row (500,000 rows, one transaction): queue events %.1f µs (%.1f without), agent "
-                "events %.1f µs (%.1f without)\n",
-                q1 / 0.5, q0 / 0.5, a1 / 0.5, a0 / 0.5);
+    std::printf(
+        "trigger cost per row (500,000 rows, one transaction): queue events %.1f µs (%.1f without), agent "
+        "events %.1f µs (%.1f without)\n",
+        q1 / 0.5, q0 / 0.5, a1 / 0.5, a0 / 0.5);
+  }
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc < 2) {
+    std::fprintf(stderr, "usage: reports_bench DIR [WEEKS] [CALLS_PER_DAY] [TICKETS_PER_DAY]\n");
+    return 2;
+  }
+  std::setvbuf(stdout, nullptr, _IOLBF, 0);  // progress lines as they come, also through a pipe
+  const std::filesystem::path dir = argv[1];
+  const bool reuse = std::filesystem::exists(dir / "reports.db");
+  const int weeks = argc > 2 ? std::atoi(argv[2]) : 4;
+  const int calls_per_day = argc > 3 ? std::atoi(argv[3]) : 30137;
+  const int tickets_per_day = argc > 4 ? std::atoi(argv[4]) : 8219;
+  store::Database db(dir / "reports.db", store::OpenMode::read_write_create, 60000);
+  db.exec("PRAGMA journal_mode = WAL");
+  db.exec("PRAGMA synchronous = NORMAL");
+  db.exec("PRAGMA cache_size = -262144");  // 256 MB
+  store::migrate(db);
+
+  // 2025-01-06 is a Monday: 52 weeks of the year from it.
+  const std::int64_t first = parse_local_day("2025-01-06", "first");
+  auto start = Clock::now();
+  if (reuse) {
+    std::printf("reusing the generated weeks in %s (%lld queue events, %lld tickets)\n", (dir / "reports.db").c_str(),
+                static_cast<long long>(count(db, "acd_queue_events")), static_cast<long long>(count(db, "tickets")));
+  } else {
+    Generator gen(db, first, calls_per_day, tickets_per_day);
+    std::printf("generate: %d weeks at %d calls and %d tickets a day, %d operators, %d seats\n", weeks, calls_per_day,
+                tickets_per_day, kOperators, kSeats);
+    std::int64_t rows = 0;
+    for (int d = 0; d < 7 * weeks; ++d) {
+      rows += gen.day(d);
+      if ((d + 1) % 7 == 0) {
+        std::printf("  week %d: %lld rows in %.0f s (%.0f rows/s with the triggers)\n", (d + 1) / 7,
+                    static_cast<long long>(rows), seconds_since(start), rows / seconds_since(start));
+        std::fflush(stdout);
+      }
+    }
+    const double generate_s = seconds_since(start);
+    std::printf(
+        "raw rows: %lld in %.0f s: %.0f rows/s; queue events %lld, agent events %lld, ticket history %lld, "
+        "tickets %lld, calls %lld\n",
+        static_cast<long long>(rows), generate_s, rows / generate_s,
+        static_cast<long long>(count(db, "acd_queue_events")), static_cast<long long>(count(db, "acd_agent_events")),
+        static_cast<long long>(count(db, "ticket_history")), static_cast<long long>(count(db, "tickets")),
+        static_cast<long long>(count(db, "calls")));
+
+    measure_triggers(dir);
+    std::printf("check: the generated aggregates against the raw logs...\n");
+    start = Clock::now();
+    auto check = check_days(db, DayRange{first, first + 7LL * weeks - 1}, {});
+    std::printf("  %lld days compared, %lld differences, %.0f s\n", static_cast<long long>(check.days),
+                static_cast<long long>(check.differences), seconds_since(start));
   }
 
-  std::printf("check: the generated aggregates against the raw logs...\n");
+  // ONLY=text times only the reports whose name contains it; FILLED=1 skips
+  // filling the year again (a database kept from a run that did it).
+  if (reuse && std::getenv("TRIGGERS")) measure_triggers(dir);
+  // REBUILD=1: rewrite the generated weeks' aggregates from the raw logs first
+  // (what `hotlined rebuild-aggregates` does), timed.
+  if (std::getenv("REBUILD")) {
+    std::printf("rebuild: the aggregates of the generated weeks' months from the raw logs...\n");
+    start = Clock::now();
+    CheckOptions repair;
+    repair.repair = true;
+    auto rebuilt = check_days(db, DayRange{first, first + 7LL * weeks - 1}, repair);
+    const double took = seconds_since(start);
+    std::printf(
+        "  %lld days (whole months) recomputed and compared in %.0f s (%.1f s a day), %lld days and %lld "
+        "months rewritten\n",
+        static_cast<long long>(rebuilt.days), took, took / static_cast<double>(rebuilt.days),
+        static_cast<long long>(rebuilt.days_repaired), static_cast<long long>(rebuilt.months_repaired));
+    start = Clock::now();
+    auto again = check_days(db, DayRange{first, first + 7LL * weeks - 1}, {});
+    std::printf("  check again: %lld differences (%.0f s)\n", static_cast<long long>(again.differences),
+                seconds_since(start));
+  }
+  const char* only = std::getenv("ONLY");
+  const bool filled = std::getenv("FILLED") != nullptr;
   start = Clock::now();
-  auto check = check_days(db, DayRange{first, first + 7LL * weeks - 1}, {});
-  std::printf("  %lld days compared, %lld differences, %.0f s\n", static_cast<long long>(check.days),
-              static_cast<long long>(check.differences), seconds_since(start));
-
-  start = Clock::now();
-  fill_year(db, first, weeks);
+  if (!filled) fill_year(db, first, weeks);
   std::printf("year of aggregates filled in %.0f s; rows: ", seconds_since(start));
   for (Family f : kAllFamilies) {
-    for (Level l : kAllLevels) {
-      std::printf("%s %lld  ", spec(f).table(l).c_str(), static_cast<long long>(count(db, spec(f).table(l))));
+    for (const auto& t : tables_of(f)) {
+      std::printf("%s %lld  ", t.name().c_str(), static_cast<long long>(count(db, t.name())));
     }
   }
   std::printf("\n");
   db.exec("ANALYZE");
 
-  Directory directory = Directory::load(db, gen.rules().categories, {});
+  Directory directory = Directory::load(db, bench_categories(), {});
   const DayRange year{first, first + 363};
   const DayRange month{parse_local_day("2025-03-01", "m"), parse_local_day("2025-03-31", "m")};
   const DayRange raw_weeks{first, first + 7LL * weeks - 1};
@@ -500,17 +556,20 @@ int main(int argc, char** argv) {
     r.now = day_start(first + 364);
     return run_report(db, r, directory);
   };
-  std::printf("\n| report | month, aggregates | year, aggregates | rows (year) | %d weeks, raw logs | one day, raw "
-              "| year, raw logs (projected) |\n|---|---|---|---|---|---|---|\n",
-              weeks);
+  std::printf(
+      "\n| report | month, aggregates | year, aggregates | rows (year) | %d weeks, raw logs | one day, raw "
+      "| year, raw logs (projected) |\n|---|---|---|---|---|---|---|\n",
+      weeks);
   for (const auto& s : standard) {
+    if (only && std::string(s.name).find(only) == std::string::npos) continue;
     double m = time_ms([&] { run(s, month, Source::aggregates); });
     std::size_t year_rows = 0;
     double y = time_ms([&] { year_rows = run(s, year, Source::aggregates).rows.size(); });
-    double w = time_ms([&] { run(s, raw_weeks, Source::raw); }, 1);
-    double d1 = time_ms([&] { run(s, raw_day, Source::raw); }, 1);
-    std::printf("| %s | %.1f ms | %.1f ms | %zu | %.1f s | %.0f ms | %.0f s |\n", s.name, m, y, year_rows, w / 1000,
-                d1, w / 1000 * 364 / (7.0 * weeks));
+    const bool raw = std::getenv("NO_RAW") == nullptr;
+    double d1 = raw ? time_ms([&] { run(s, raw_day, Source::raw); }, 1) : 0;
+    double w = raw ? time_ms([&] { run(s, raw_weeks, Source::raw); }, 1) : 0;
+    std::printf("| %s | %.1f ms | %.1f ms | %zu | %.1f s | %.0f ms | %.0f s |\n", s.name, m, y, year_rows, w / 1000, d1,
+                w / 1000 * 364 / (7.0 * weeks));
     std::fflush(stdout);
   }
   {
@@ -526,9 +585,10 @@ int main(int argc, char** argv) {
     o.kind = ReportKind::overdue;
     o.now = day_start(first + 7LL * weeks);
     double ov = time_ms([&] { run_report(db, o, directory); });
-    std::printf("| hot issues by category (%d days over %d weeks) | %.1f ms |\n| hot issues by location | %.1f ms |\n"
-                "| staffing forecast (4 weeks of history) | %.1f ms |\n| overdue now (open tickets) | %.1f ms |\n",
-                p.days, p.weeks, h, hl, st, ov);
+    std::printf(
+        "| hot issues by category (%d days over %d weeks) | %.1f ms |\n| hot issues by location | %.1f ms |\n"
+        "| staffing forecast (4 weeks of history) | %.1f ms |\n| overdue now (open tickets) | %.1f ms |\n",
+        p.days, p.weeks, h, hl, st, ov);
   }
   db.exec("PRAGMA wal_checkpoint(TRUNCATE)");
   std::printf("\ndatabase: %.0f MB\n", static_cast<double>(std::filesystem::file_size(dir / "reports.db")) / 1e6);

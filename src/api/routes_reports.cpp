@@ -62,7 +62,8 @@ std::vector<std::string> list_query(const HttpRequest& request, const char* name
 template <class Parse>
 void check_values(const std::vector<std::string>& values, const char* name, Parse parse, const char* allowed) {
   for (const auto& v : values) {
-    if (!parse(v)) throw Error(Errc::invalid_argument, std::string(name) + ": unknown value \"" + v + "\" (" + allowed + ")");
+    if (!parse(v))
+      throw Error(Errc::invalid_argument, std::string(name) + ": unknown value \"" + v + "\" (" + allowed + ")");
   }
 }
 
@@ -180,8 +181,8 @@ awaitable<HttpResponse> respond(ApiContext& ctx, r::Table table, Format format, 
       case Format::csv:
         return attachment(r::to_csv(table), "text/csv; charset=utf-8", table, "csv");
       case Format::xlsx:
-        return attachment(r::to_xlsx(table), "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                          table, "xlsx");
+        return attachment(r::to_xlsx(table), "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", table,
+                          "xlsx");
       case Format::html: {
         HttpResponse out;
         out.content_type = "text/html; charset=utf-8";
@@ -240,8 +241,9 @@ void add_report_routes(Router& router, Api& api) {
   add_report(router, ctx, r::ReportKind::calls,
              "话务统计: queue traffic and service by bucket and queue (?from=&to= YYYY-MM-DD, bucket, group_by=queue, "
              "queue=, sl=, short_abandon=, source=, format=)");
-  add_report(router, ctx, r::ReportKind::agents,
-             "工作量: per agent calls, talk time, tickets registered, state times, occupancy (agent=, bucket, format=)");
+  add_report(
+      router, ctx, r::ReportKind::agents,
+      "工作量: per agent calls, talk time, tickets registered, state times, occupancy (agent=, bucket, format=)");
   add_report(router, ctx, r::ReportKind::agent_states, "小休: not-ready time per agent and reason (agent=, bucket)");
   add_report(router, ctx, r::ReportKind::tickets,
              "业务量: tickets by type, channel, category, department (group_by=, type=, channel=, category=, "
@@ -251,36 +253,35 @@ void add_report_routes(Router& router, Api& api) {
   add_report(router, ctx, r::ReportKind::overdue,
              "超期: open tickets past their deadline now, by department, category or type (group_by=, filters)");
 
-  router.add(
-      "GET", "/api/v1/reports/compare", Permission::reports_read,
-      "同期比: a report over two ranges side by side (report=, from=, to=, preset=yoy|mom|previous or "
-      "base_from=&base_to=, measures=, and the report's parameters)",
-      [&ctx](HttpRequest& request) -> awaitable<HttpResponse> {
-        auto format = format_of(request);
-        auto kind = r::report_from(string_query(request, "report").value_or("calls"));
-        if (!kind || *kind == r::ReportKind::overdue) {
-          throw Error(Errc::invalid_argument, "report: calls, agents, agent-states, tickets or traffic");
-        }
-        auto current = report_request(request, *kind);
-        auto base = current;
-        if (string_query(request, "base_from")) {
-          base.range = range_of(request, "base_from", "base_to");
-        } else {
-          auto preset = r::preset_from(string_query(request, "preset").value_or("yoy"));
-          if (!preset) throw Error(Errc::invalid_argument, "preset: yoy, mom or previous");
-          base.range = r::base_range(current.range, *preset);
-        }
-        auto measures = list_query(request, "measures");
-        auto job = [&ctx, current, base, measures](store::Database& db) {
-          auto d = directory_of(db, ctx);
-          auto now = r::run_report(db, current, d);
-          auto then = r::run_report(db, base, d);
-          return r::compare_tables(now, current.range, then, base.range, current.bucket, measures);
-        };
-        auto table = co_await ctx.store.read(std::move(job), use_awaitable);
-        nlohmann::json ranges = {{"range", current.range.label()}, {"base_range", base.range.label()}};
-        co_return co_await respond(ctx, std::move(table), format, std::move(ranges));
-      });
+  router.add("GET", "/api/v1/reports/compare", Permission::reports_read,
+             "同期比: a report over two ranges side by side (report=, from=, to=, preset=yoy|mom|previous or "
+             "base_from=&base_to=, measures=, and the report's parameters)",
+             [&ctx](HttpRequest& request) -> awaitable<HttpResponse> {
+               auto format = format_of(request);
+               auto kind = r::report_from(string_query(request, "report").value_or("calls"));
+               if (!kind || *kind == r::ReportKind::overdue) {
+                 throw Error(Errc::invalid_argument, "report: calls, agents, agent-states, tickets or traffic");
+               }
+               auto current = report_request(request, *kind);
+               auto base = current;
+               if (string_query(request, "base_from")) {
+                 base.range = range_of(request, "base_from", "base_to");
+               } else {
+                 auto preset = r::preset_from(string_query(request, "preset").value_or("yoy"));
+                 if (!preset) throw Error(Errc::invalid_argument, "preset: yoy, mom or previous");
+                 base.range = r::base_range(current.range, *preset);
+               }
+               auto measures = list_query(request, "measures");
+               auto job = [&ctx, current, base, measures](store::Database& db) {
+                 auto d = directory_of(db, ctx);
+                 auto now = r::run_report(db, current, d);
+                 auto then = r::run_report(db, base, d);
+                 return r::compare_tables(now, current.range, then, base.range, current.bucket, measures);
+               };
+               auto table = co_await ctx.store.read(std::move(job), use_awaitable);
+               nlohmann::json ranges = {{"range", current.range.label()}, {"base_range", base.range.label()}};
+               co_return co_await respond(ctx, std::move(table), format, std::move(ranges));
+             });
 
   router.add(
       "GET", "/api/v1/reports/hot-issues", Permission::reports_read,
@@ -331,29 +332,28 @@ void add_report_routes(Router& router, Api& api) {
         co_return co_await respond(ctx, std::move(found.first), format, std::move(extra));
       });
 
-  router.add(
-      "GET", "/api/v1/reports/staffing", Permission::reports_read,
-      "排班预测: Erlang C agents needed per hour from the same hour of past weeks, next to the day's actual "
-      "staffing (date=, queue=, weeks=, target= %, t= seconds)",
-      [&ctx](HttpRequest& request) -> awaitable<HttpResponse> {
-        auto format = format_of(request);
-        r::StaffingParams p;
-        p.day = string_query(request, "date") ? r::parse_local_day(*string_query(request, "date"), "date")
-                                              : r::today(now_ms());
-        p.queues = list_query(request, "queue");
-        p.weeks = int_param(request, "weeks", 4, 1, 26);
-        p.target = int_param(request, "target", 80, 1, 99) / 100.0;
-        p.t_seconds = int_param(request, "t", 20, 1, 3600);
-        auto by = generated_by(request);
-        auto job = [p, by](store::Database& db) {
-          auto table = r::staffing_table(db, p);
-          table.generated_at = now_ms();
-          table.generated_by = by;
-          return table;
-        };
-        auto table = co_await ctx.store.read(std::move(job), use_awaitable);
-        co_return co_await respond(ctx, std::move(table), format);
-      });
+  router.add("GET", "/api/v1/reports/staffing", Permission::reports_read,
+             "排班预测: Erlang C agents needed per hour from the same hour of past weeks, next to the day's actual "
+             "staffing (date=, queue=, weeks=, target= %, t= seconds)",
+             [&ctx](HttpRequest& request) -> awaitable<HttpResponse> {
+               auto format = format_of(request);
+               r::StaffingParams p;
+               p.day = string_query(request, "date") ? r::parse_local_day(*string_query(request, "date"), "date")
+                                                     : r::today(now_ms());
+               p.queues = list_query(request, "queue");
+               p.weeks = int_param(request, "weeks", 4, 1, 26);
+               p.target = int_param(request, "target", 80, 1, 99) / 100.0;
+               p.t_seconds = int_param(request, "t", 20, 1, 3600);
+               auto by = generated_by(request);
+               auto job = [p, by](store::Database& db) {
+                 auto table = r::staffing_table(db, p);
+                 table.generated_at = now_ms();
+                 table.generated_by = by;
+                 return table;
+               };
+               auto table = co_await ctx.store.read(std::move(job), use_awaitable);
+               co_return co_await respond(ctx, std::move(table), format);
+             });
 
   router.add("GET", "/api/v1/reports/cdr", Permission::call_records_read,
              "话单: call records of a range for accounting, with billable time (from=, to=, direction=, format=; "

@@ -100,8 +100,9 @@ void build(Table& t, const std::vector<GroupRow>& rows, std::size_t width,
 void assemble(Table& t, const FactResult& facts, Family family, Bucket bucket, const std::vector<KeyColumn>& keys,
               const std::vector<Column>& measures, const MeasureCells& cells_of) {
   const auto& s = spec(family);
-  build(t, facts.rows, s.measures.size(), [&s](Values& a, const Values& b) { combine(s, a, b); }, bucket, keys,
-        measures, cells_of);
+  build(
+      t, facts.rows, s.measures.size(), [&s](Values& a, const Values& b) { combine(s, a, b); }, bucket, keys, measures,
+      cells_of);
 }
 
 void assemble_counts(Table& t, const std::vector<GroupRow>& rows, std::size_t width, Bucket bucket,

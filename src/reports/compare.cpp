@@ -97,8 +97,8 @@ std::int64_t bucket_offset(Bucket bucket, std::int64_t order, const DayRange& ra
   return 0;
 }
 
-Table compare_tables(const Table& current, const DayRange& current_range, const Table& base,
-                     const DayRange& base_range, Bucket bucket, const std::vector<std::string>& wanted) {
+Table compare_tables(const Table& current, const DayRange& current_range, const Table& base, const DayRange& base_range,
+                     Bucket bucket, const std::vector<std::string>& wanted) {
   Table out;
   out.report = current.report;
   out.title = current.title + "（对比）";

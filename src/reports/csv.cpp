@@ -17,8 +17,8 @@ std::string quote(std::string field) {
 
 // A text cell a spreadsheet would take for a formula.
 std::string defuse(std::string text) {
-  if (!text.empty() && (text[0] == '=' || text[0] == '+' || text[0] == '-' || text[0] == '@' || text[0] == '\t' ||
-                        text[0] == '\r')) {
+  if (!text.empty() &&
+      (text[0] == '=' || text[0] == '+' || text[0] == '-' || text[0] == '@' || text[0] == '\t' || text[0] == '\r')) {
     text = std::string(1, '\'').append(text);  // (not insert(): a GCC 12 -O3 false -Wrestrict)
   }
   return text;

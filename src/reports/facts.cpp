@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "hotline/core/error.hpp"
 #include "hotline/reports/time.hpp"
 
 namespace hotline::reports {
@@ -31,15 +32,21 @@ void Facts::merge(const Facts& other) {
   for (const auto& [key, values] : other.rows_) add(key, values);
 }
 
-Facts Facts::project(Level level) const {
-  Facts out(family_, level);
-  const std::size_t keep = spec().dim_count(level);
+Facts Facts::project(const TableRef& table) const {
+  if (shape_.rollup != TableRef::kEveryDimension || table.family != shape_.family ||
+      (shape_.level != Level::hourly && shape_.level != table.level)) {
+    throw Error(Errc::internal, "facts can only be projected from every dimension, to their level or from hours");
+  }
+  Facts out(table);
+  const auto keep = table.dim_indexes();
+  const bool same = shape_.level == table.level;
   for (const auto& [key, values] : rows_) {
-    std::int64_t time = level == Level::hourly  ? key.time
-                        : level == Level::daily ? day_of_hour(key.time)
-                                                : month_of_day(day_of_hour(key.time));
-    FactKey k{time,
-              std::vector<std::string>(key.dims.begin(), key.dims.begin() + static_cast<std::ptrdiff_t>(keep))};
+    std::int64_t time = same                              ? key.time
+                        : table.level == Level::daily     ? day_of_hour(key.time)
+                                                          : month_of_day(day_of_hour(key.time));
+    FactKey k{time, {}};
+    k.dims.reserve(keep.size());
+    for (auto i : keep) k.dims.push_back(key.dims[i]);
     out.add(k, values);
   }
   return out;

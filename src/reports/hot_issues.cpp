@@ -33,7 +33,8 @@ std::map<std::string, std::int64_t> created_by_category(store::Database& db, con
   return out;
 }
 
-std::map<std::string, std::int64_t> created_by_location(store::Database& db, const DayRange& range, const HotParams& p) {
+std::map<std::string, std::int64_t> created_by_location(store::Database& db, const DayRange& range,
+                                                        const HotParams& p) {
   auto& s = db.query(
       "SELECT trim(location), COUNT(*) FROM tickets WHERE created_at >= ? AND created_at < ? AND trim(location) <> '' "
       "GROUP BY trim(location)",
@@ -51,9 +52,11 @@ std::vector<HotExample> examples_of(store::Database& db, const HotIssue& issue, 
   } else {
     where = p.category_level == 1 ? "substr(category_code, 1, length(?3)) = ?3" : "category_code = ?3";
   }
-  auto& s = db.query("SELECT number, created_at, summary, location FROM tickets WHERE created_at >= ?1 AND created_at "
-                     "< ?2 AND " + where + " ORDER BY created_at DESC, id DESC LIMIT ?4",
-                     window.start_ms(), window.end_ms(), issue.key, p.examples);
+  auto& s = db.query(
+      "SELECT number, created_at, summary, location FROM tickets WHERE created_at >= ?1 AND created_at "
+      "< ?2 AND " +
+          where + " ORDER BY created_at DESC, id DESC LIMIT ?4",
+      window.start_ms(), window.end_ms(), issue.key, p.examples);
   std::vector<HotExample> out;
   while (s.step()) out.push_back({s.text(0), s.text(2), s.text(3), s.int64(1)});
   return out;
@@ -91,13 +94,12 @@ std::vector<HotIssue> hot_issues(store::Database& db, const HotParams& p, const 
     double expected = static_cast<double>(b) * p.days / (7.0 * p.weeks);
     double z = poisson_z(observed, expected);
     if (observed < p.min_count || z < p.min_z) continue;
-    HotIssue issue{key, p.by == "location" ? key : d.category_name(key), observed, b, expected, z,
-                   ratio(static_cast<double>(observed), expected), {}};
+    HotIssue issue{key, p.by == "location" ? key : d.category_name(key), observed, b, expected,
+                   z,   ratio(static_cast<double>(observed), expected),  {}};
     out.push_back(std::move(issue));
   }
-  std::sort(out.begin(), out.end(), [](const HotIssue& a, const HotIssue& b) {
-    return a.z != b.z ? a.z > b.z : a.key < b.key;
-  });
+  std::sort(out.begin(), out.end(),
+            [](const HotIssue& a, const HotIssue& b) { return a.z != b.z ? a.z > b.z : a.key < b.key; });
   if (out.size() > static_cast<std::size_t>(p.limit)) out.resize(static_cast<std::size_t>(p.limit));
   for (auto& issue : out) issue.examples = examples_of(db, issue, window, p);
   return out;
@@ -111,8 +113,8 @@ Table hot_issue_table(const std::vector<HotIssue>& issues, const HotParams& p) {
   DayRange baseline{window.first - 7LL * p.weeks, window.first - 1};
   t.filters = {{"统计时间", window.label()},
                {"基线", baseline.label()},
-               {"规则", "z = (x − μ) / √max(μ, 1) ≥ " + display(Cell(p.min_z), ColumnType::number) +
-                            "，且 x ≥ " + std::to_string(p.min_count)}};
+               {"规则", "z = (x − μ) / √max(μ, 1) ≥ " + display(Cell(p.min_z), ColumnType::number) + "，且 x ≥ " +
+                            std::to_string(p.min_count)}};
   t.source = "aggregates";
   t.columns = {{"key", p.by == "location" ? "地点" : "类别", ColumnType::text, true},
                {"observed", "本期件数", ColumnType::count},
@@ -126,10 +128,8 @@ Table hot_issue_table(const std::vector<HotIssue>& issues, const HotParams& p) {
     for (const auto& e : i.examples) {
       examples += (examples.empty() ? "" : "；") + e.number + " " + e.summary;
     }
-    t.rows.push_back({RowKind::data,
-                      {i.label, i.observed, i.baseline, i.expected, cell(i.ratio), i.z, examples},
-                      0,
-                      {i.key}});
+    t.rows.push_back(
+        {RowKind::data, {i.label, i.observed, i.baseline, i.expected, cell(i.ratio), i.z, examples}, 0, {i.key}});
   }
   t.notes.push_back("μ = 基线件数 × " + std::to_string(p.days) + " ÷ (7 × " + std::to_string(p.weeks) + ")");
   return t;

@@ -80,7 +80,10 @@ std::string to_print_html(const Table& t) {
   }
   out += "<footer><span>生成时间：" + escape(format_local(t.generated_at)) + "（北京时间）</span><span>生成人：" +
          escape(t.generated_by) + "</span><span>数据来源：" +
-         escape(t.source == "raw" ? "原始日志" : t.source == "live" ? "实时数据" : "汇总表") + "</span></footer>\n";
+         escape(t.source == "raw"    ? "原始日志"
+                : t.source == "live" ? "实时数据"
+                                     : "汇总表") +
+         "</span></footer>\n";
   return out + "</body>\n</html>\n";
 }
 

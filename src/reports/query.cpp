@@ -9,8 +9,6 @@
 namespace hotline::reports {
 namespace {
 
-Level level_for(Bucket bucket) { return needs_hours(bucket) ? Level::hourly : Level::daily; }
-
 void check_dims(const FactQuery& q) {
   const auto& s = spec(q.family);
   for (const auto& d : q.group) {
@@ -78,15 +76,16 @@ class Grouper {
 // Sums one table's rows with keys in [from, to) into the grouper. The rows
 // are read in key order and summed here rather than by SQL's GROUP BY, which
 // sorts every (wide) row first: several times slower on a year of rows.
-void sum_table(store::Database& db, const FactQuery& q, Level level, std::int64_t from, std::int64_t to,
+void sum_table(store::Database& db, const FactQuery& q, const TableRef& table, std::int64_t from, std::int64_t to,
                Grouper& grouper) {
   const auto& s = spec(q.family);
-  const std::string time(s.time_column(level));
+  const Level level = table.level;
+  const std::string time(table.time_column());
   const bool by_time = q.bucket != Bucket::total;
   std::string select = "SELECT " + time;
   for (const auto& d : q.group) select += ", " + d;
   for (auto m : s.measures) select += ", " + std::string(m);
-  std::string where = " FROM " + s.table(level) + " WHERE " + time + " >= ? AND " + time + " < ?";
+  std::string where = " FROM " + table.name() + " WHERE " + time + " >= ? AND " + time + " < ?";
   std::vector<std::pair<std::string, std::string>> binds;  // (dimension, value)
   for (const auto& [d, values] : q.only) {
     where += " AND " + d + " IN (";
@@ -152,29 +151,40 @@ void sum_table(store::Database& db, const FactQuery& q, Level level, std::int64_
   for (auto& r : rows) grouper.add(r.bucket, std::move(r.dims), r.values);
 }
 
-// Whether the hourly table holds every dimension the query needs.
-bool fits_hourly(const FactQuery& q) {
-  const auto& s = spec(q.family);
-  auto kept = [&](const std::string& d) { return s.dim(d) && *s.dim(d) < s.hourly_dims; };
-  return std::all_of(q.group.begin(), q.group.end(), kept) &&
-         std::all_of(q.only.begin(), q.only.end(), [&](const auto& f) { return kept(f.first); }) &&
-         (q.category_prefixes.empty() || kept("category"));
+// The dimensions a query reads from a table.
+std::vector<std::string> needed_dims(const FactQuery& q) {
+  std::vector<std::string> out = q.group;
+  for (const auto& [d, values] : q.only) out.push_back(d);
+  if (!q.category_prefixes.empty()) out.push_back("category");
+  return out;
 }
 
-// Hourly rows for hour buckets; for a total or months, the monthly rows of the
+// The table of a level with the fewest dimensions that still has every one
+// the query needs: a rollup, or the level's base table; none if neither.
+std::optional<TableRef> table_for(const FactQuery& q, Level level) {
+  const auto needed = needed_dims(q);
+  std::optional<TableRef> best;
+  for (const auto& t : tables_of(q.family)) {
+    if (t.level != level) continue;
+    const auto dims = t.dims();
+    bool holds = std::all_of(needed.begin(), needed.end(),
+                             [&](const std::string& d) { return std::find(dims.begin(), dims.end(), d) != dims.end(); });
+    if (holds && (!best || dims.size() < best->dims().size())) best = t;
+  }
+  return best;
+}
+
+// Hours for hour buckets; for a total or months, the monthly rows of the
 // whole months inside the range plus the days around them; days otherwise.
-// Days come from the daily table, or from the hourly one when it has fewer
-// dimensions and they suffice (tickets by type and channel: a day of hours
-// has fewer rows than a day of categories and departments).
+// Each from the smallest table that can answer.
 FactResult from_aggregates(store::Database& db, const FactQuery& q) {
   Grouper grouper(q);
   const auto& r = q.range;
-  const auto& s = spec(q.family);
   auto days = [&](std::int64_t first, std::int64_t end) {
-    if (needs_hours(q.bucket) || (s.hourly_dims < s.dims.size() && fits_hourly(q))) {
-      sum_table(db, q, Level::hourly, first_hour_of_day(first), first_hour_of_day(end), grouper);
+    if (needs_hours(q.bucket)) {
+      sum_table(db, q, *table_for(q, Level::hourly), first_hour_of_day(first), first_hour_of_day(end), grouper);
     } else {
-      sum_table(db, q, Level::daily, first, end, grouper);
+      sum_table(db, q, *table_for(q, Level::daily), first, end, grouper);
     }
   };
   if (q.bucket == Bucket::total || q.bucket == Bucket::month) {
@@ -183,7 +193,7 @@ FactResult from_aggregates(store::Database& db, const FactQuery& q) {
     if (first_month < end_month) {
       std::int64_t inner_first = first_day_of_month(first_month), inner_end = first_day_of_month(end_month);
       if (r.first < inner_first) days(r.first, inner_first);
-      sum_table(db, q, Level::monthly, first_month, end_month, grouper);
+      sum_table(db, q, *table_for(q, Level::monthly), first_month, end_month, grouper);
       if (inner_end <= r.last) days(inner_end, r.last + 1);
       return {grouper.take(), Source::aggregates};
     }
@@ -194,9 +204,11 @@ FactResult from_aggregates(store::Database& db, const FactQuery& q) {
 
 FactResult from_raw(store::Database& db, const FactQuery& q) {
   if (q.max_raw_days > 0 && q.range.days() > q.max_raw_days) {
-    throw Error(Errc::invalid_argument, "from/to: this report is read from the raw logs (source=raw, a status or agent "
-                                        "filter on tickets, or aggregates waiting for a rebuild), which allows at "
-                                        "most " + std::to_string(q.max_raw_days) + " days");
+    throw Error(Errc::invalid_argument,
+                "from/to: this report is read from the raw logs (source=raw, a status or agent "
+                "filter on tickets, or aggregates waiting for a rebuild), which allows at "
+                "most " +
+                    std::to_string(q.max_raw_days) + " days");
   }
   Grouper grouper(q);
   for (std::int64_t day = q.range.first; day <= q.range.last; ++day) {
@@ -219,16 +231,7 @@ std::optional<Source> source_from(std::string_view name) {
 
 bool aggregates_can_answer(const FactQuery& q) {
   if (!q.scope.empty()) return false;
-  const auto& s = spec(q.family);
-  const std::size_t dims = s.dim_count(level_for(q.bucket));
-  auto kept = [&](const std::string& d) { return s.dim(d) && *s.dim(d) < dims; };
-  for (const auto& d : q.group) {
-    if (!kept(d)) return false;
-  }
-  for (const auto& [d, values] : q.only) {
-    if (!kept(d)) return false;
-  }
-  return q.category_prefixes.empty() || kept("category");
+  return table_for(q, needs_hours(q.bucket) ? Level::hourly : Level::daily).has_value();
 }
 
 FactResult query_facts(store::Database& db, const FactQuery& q) {

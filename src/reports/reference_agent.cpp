@@ -136,7 +136,8 @@ AgentFacts reference_agents(store::Database& db, const DayRange& days) {
     auto& inside = db.query(std::string(kStateColumns) + "WHERE agent = ? AND at >= ? AND at < ? ORDER BY at, id",
                             agent, start, end);
     while (inside.step()) seq.push_back(read_state(inside));
-    auto& after = db.query(std::string(kStateColumns) + "WHERE agent = ? AND at >= ? ORDER BY at, id LIMIT 1", agent, end);
+    auto& after =
+        db.query(std::string(kStateColumns) + "WHERE agent = ? AND at >= ? ORDER BY at, id LIMIT 1", agent, end);
     if (after.step()) seq.push_back(read_state(after));
     after.run();
     if (!seq.empty()) pass.states(agent, seq);

@@ -95,13 +95,24 @@ class QueuePass {
   // Measure indexes, looked up once.
   struct Index {
     explicit Index(const FamilySpec& s)
-        : answered(s.at("answered")), abandoned(s.at("abandoned")), overflowed(s.at("overflowed")),
-          overflowed_queue(s.at("overflowed_queue")), callback_requested(s.at("callback_requested")),
-          callback_placed(s.at("callback_placed")), callback_connected(s.at("callback_connected")),
-          callback_failed(s.at("callback_failed")), offers(s.at("offers")), ring_no_answer(s.at("ring_no_answer")),
-          offer_failed(s.at("offer_failed")), handled(s.at("handled")), transferred(s.at("transferred")),
-          talk_ms(s.at("talk_ms")), hold_ms(s.at("hold_ms")), wait_answered_ms(s.at("wait_answered_ms")),
-          wait_abandoned_ms(s.at("wait_abandoned_ms")), max_wait_ms(s.at("max_wait_ms")),
+        : answered(s.at("answered")),
+          abandoned(s.at("abandoned")),
+          overflowed(s.at("overflowed")),
+          overflowed_queue(s.at("overflowed_queue")),
+          callback_requested(s.at("callback_requested")),
+          callback_placed(s.at("callback_placed")),
+          callback_connected(s.at("callback_connected")),
+          callback_failed(s.at("callback_failed")),
+          offers(s.at("offers")),
+          ring_no_answer(s.at("ring_no_answer")),
+          offer_failed(s.at("offer_failed")),
+          handled(s.at("handled")),
+          transferred(s.at("transferred")),
+          talk_ms(s.at("talk_ms")),
+          hold_ms(s.at("hold_ms")),
+          wait_answered_ms(s.at("wait_answered_ms")),
+          wait_abandoned_ms(s.at("wait_abandoned_ms")),
+          max_wait_ms(s.at("max_wait_ms")),
           answered_within(s.at("ans_le_" + std::to_string(kServiceLevelSeconds[0]))),
           abandoned_within(s.at("ab_le_" + std::to_string(kServiceLevelSeconds[0]))),
           abandoned_before(s.at("ab_lt_" + std::to_string(kShortAbandonSeconds[0]))) {}
@@ -152,7 +163,8 @@ Facts reference_queue(store::Database& db, const DayRange& days) {
   for (const auto& wrap : wraps) {
     if (wrap.queue.empty() || wrap.call.empty()) continue;
     auto& n = db.query(
-        "SELECT at FROM acd_agent_events WHERE agent = ? AND (at > ? OR (at = ? AND id > ?)) ORDER BY at, id LIMIT 1",
+        // (at > ? OR (at = ? AND id > ?)) would make SQLite collect every later event of the agent.
+        "SELECT at FROM acd_agent_events WHERE agent = ? AND at >= ? AND (at > ? OR id > ?) ORDER BY at, id LIMIT 1",
         wrap.agent, wrap.at, wrap.at, wrap.id);
     if (!n.step()) continue;  // still in wrap-up
     Ms ended = n.int64(0);

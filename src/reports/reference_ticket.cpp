@@ -44,7 +44,8 @@ void undo(Snapshot& s, const std::string& changes_text) {
     if (field == "sign_due") s.sign_due = optional_int(old);
     if (field == "reply_due") s.reply_due = optional_int(old);
     if (field == "close_due") s.close_due = optional_int(old);
-    if (field == "satisfaction") s.satisfaction = old.is_string() ? std::optional(old.get<std::string>()) : std::nullopt;
+    if (field == "satisfaction")
+      s.satisfaction = old.is_string() ? std::optional(old.get<std::string>()) : std::nullopt;
   }
 }
 

@@ -148,7 +148,8 @@ Table calls_report(store::Database& db, const ReportRequest& r, const Directory&
   t.title = "话务统计表";
   describe_source(t, facts.source);
   std::vector<KeyColumn> keys;
-  if (!r.group_by.empty()) keys.push_back({"queue", "队列", [&d](const std::string& v) { return d.queue_name(v); }, {}, {}});
+  if (!r.group_by.empty())
+    keys.push_back({"queue", "队列", [&d](const std::string& v) { return d.queue_name(v); }, {}, {}});
   detail::assemble(t, facts, Family::queue, r.bucket, keys, call_columns(r.kpi),
                    [&r](const Values& v) { return call_cells(v, r.kpi); });
   t.notes.push_back("呼入按进入队列的时间统计；短时放弃：等待不足" + std::to_string(r.kpi.short_abandon_seconds) +
@@ -248,16 +249,16 @@ Table agent_states_report(store::Database& db, const ReportRequest& r, const Dir
   t.title = "坐席小休统计表";
   describe_source(t, facts.source);
   const auto& s = spec(Family::reason);
-  detail::assemble(t, facts, Family::reason, r.bucket,
-                   {agent_key(d), {"reason", "原因", [](const std::string& v) { return v.empty() ? "（未注明）" : v; },
-                                   {}, {}}},
-                   {col("count", "次数", ColumnType::count), col("time", "时长", ColumnType::duration),
-                    col("average", "平均时长(秒)", ColumnType::seconds)},
-                   [&s](const Values& v) {
-                     std::int64_t n = v[s.at("not_ready_count")];
-                     double seconds = static_cast<double>(v[s.at("not_ready_ms")]) / 1000.0;
-                     return std::vector<Cell>{count(n), secs(seconds), cell(ratio(seconds, static_cast<double>(n)))};
-                   });
+  detail::assemble(
+      t, facts, Family::reason, r.bucket,
+      {agent_key(d), {"reason", "原因", [](const std::string& v) { return v.empty() ? "（未注明）" : v; }, {}, {}}},
+      {col("count", "次数", ColumnType::count), col("time", "时长", ColumnType::duration),
+       col("average", "平均时长(秒)", ColumnType::seconds)},
+      [&s](const Values& v) {
+        std::int64_t n = v[s.at("not_ready_count")];
+        double seconds = static_cast<double>(v[s.at("not_ready_ms")]) / 1000.0;
+        return std::vector<Cell>{count(n), secs(seconds), cell(ratio(seconds, static_cast<double>(n)))};
+      });
   return t;
 }
 

@@ -78,14 +78,29 @@ std::vector<Column> ticket_columns() {
 
 std::vector<Cell> ticket_cells(const Values& v) {
   auto k = ticket_kpis(v);
-  return {count(k.created),    count(k.closed_on_spot),       count(k.dispatched),
-          count(k.signed_for), cell(k.signed_on_time_rate),    count(k.replied),
-          cell(k.replied_on_time_rate), count(k.finished),     cell(k.closed_on_time_rate),
-          cell(k.first_contact_rate), count(k.returned),       count(k.redispatched),
-          count(k.reworked),   count(k.reopened),             count(k.extensions),
-          count(k.callbacks),  count(k.satisfied),            count(k.basically_satisfied),
-          count(k.unsatisfied), cell(k.satisfaction_rate),    count(k.rejected),
-          count(k.referred),   count(k.merged)};
+  return {count(k.created),
+          count(k.closed_on_spot),
+          count(k.dispatched),
+          count(k.signed_for),
+          cell(k.signed_on_time_rate),
+          count(k.replied),
+          cell(k.replied_on_time_rate),
+          count(k.finished),
+          cell(k.closed_on_time_rate),
+          cell(k.first_contact_rate),
+          count(k.returned),
+          count(k.redispatched),
+          count(k.reworked),
+          count(k.reopened),
+          count(k.extensions),
+          count(k.callbacks),
+          count(k.satisfied),
+          count(k.basically_satisfied),
+          count(k.unsatisfied),
+          cell(k.satisfaction_rate),
+          count(k.rejected),
+          count(k.referred),
+          count(k.merged)};
 }
 
 void ticket_filters(FactQuery& q, const Filters& f) {
@@ -170,12 +185,10 @@ Table traffic_report(store::Database& db, const ReportRequest& r, const Director
   t.title = r.bucket == Bucket::day_of_week ? "话务分布表（按星期）" : "话务分布表（按小时）";
   t.source = (q.source == Source::raw || c.source == Source::raw || k.source == Source::raw) ? "raw" : "aggregates";
   const bool per_day = r.bucket == Bucket::hour_of_day || r.bucket == Bucket::day_of_week;
-  std::vector<Column> columns{col("inbound_calls", "呼入话务量", ColumnType::count),
-                              col("offered", "进线量", ColumnType::count),
-                              col("connected", "接通量", ColumnType::count),
-                              col("abandoned", "放弃量", ColumnType::count),
-                              col("answer_rate", "接通率", ColumnType::percent),
-                              col("tickets_created", "受理工单", ColumnType::count)};
+  std::vector<Column> columns{
+      col("inbound_calls", "呼入话务量", ColumnType::count), col("offered", "进线量", ColumnType::count),
+      col("connected", "接通量", ColumnType::count),         col("abandoned", "放弃量", ColumnType::count),
+      col("answer_rate", "接通率", ColumnType::percent),     col("tickets_created", "受理工单", ColumnType::count)};
   if (per_day) {
     columns.insert(columns.begin(), col("days", "天数", ColumnType::count));
     columns.push_back(col("inbound_calls_per_day", "日均呼入", ColumnType::number));
@@ -207,8 +220,9 @@ Table traffic_report(store::Database& db, const ReportRequest& r, const Director
       if (row.kind != RowKind::data) continue;
       std::int64_t n = days_in(Bucket::day_of_week, row.bucket_order, r.range);
       row.cells[days_col] = count(n);
-      for (auto [from, to] : {std::pair{"inbound_calls", "inbound_calls_per_day"}, std::pair{"offered", "offered_per_day"},
-                              std::pair{"tickets_created", "tickets_per_day"}}) {
+      for (auto [from, to] :
+           {std::pair{"inbound_calls", "inbound_calls_per_day"}, std::pair{"offered", "offered_per_day"},
+            std::pair{"tickets_created", "tickets_per_day"}}) {
         double x = static_cast<double>(std::get<std::int64_t>(row.cells[*t.column(from)]));
         row.cells[*t.column(to)] = cell(ratio(x, static_cast<double>(n)));
       }
@@ -244,9 +258,8 @@ Table overdue_report(store::Database& db, const ReportRequest& r, const Director
         !wanted(f.statuses, state) || !wanted(f.agents, creator)) {
       continue;
     }
-    if (!f.categories.empty() && std::none_of(f.categories.begin(), f.categories.end(), [&](const std::string& p) {
-          return v["category"].starts_with(p);
-        })) {
+    if (!f.categories.empty() && std::none_of(f.categories.begin(), f.categories.end(),
+                                              [&](const std::string& p) { return v["category"].starts_with(p); })) {
       continue;
     }
     if (r.category_level == 1) v["category"] = top_level(d.categories, v["category"]);
@@ -272,18 +285,19 @@ Table overdue_report(store::Database& db, const ReportRequest& r, const Director
   t.filters.emplace_back("统计时点", format_local(r.now));
   std::vector<KeyColumn> keys;
   for (const auto& g : group) keys.push_back(ticket_key(g, d));
-  assemble_counts(t, rows, 5, Bucket::total, keys,
-                  {col("open", "在办量", ColumnType::count), col("overdue_sign", "签收超期", ColumnType::count),
-                   col("overdue_reply", "答复超期", ColumnType::count),
-                   col("overdue_close", "办结超期", ColumnType::count), col("overdue", "超期合计", ColumnType::count),
-                   col("overdue_rate", "超期率", ColumnType::percent),
-                   col("late_over_5_working_days", "超期5个工作日以上", ColumnType::count)},
-                  [](const Values& v) {
-                    std::int64_t overdue = v[1] + v[2] + v[3];
-                    return std::vector<Cell>{count(v[0]), count(v[1]), count(v[2]), count(v[3]), count(overdue),
-                                             cell(ratio(static_cast<double>(overdue), static_cast<double>(v[0]))),
-                                             count(v[4])};
-                  });
+  assemble_counts(
+      t, rows, 5, Bucket::total, keys,
+      {col("open", "在办量", ColumnType::count), col("overdue_sign", "签收超期", ColumnType::count),
+       col("overdue_reply", "答复超期", ColumnType::count), col("overdue_close", "办结超期", ColumnType::count),
+       col("overdue", "超期合计", ColumnType::count), col("overdue_rate", "超期率", ColumnType::percent),
+       col("late_over_5_working_days", "超期5个工作日以上", ColumnType::count)},
+      [](const Values& v) {
+        std::int64_t overdue = v[1] + v[2] + v[3];
+        return std::vector<Cell>{count(v[0]),    count(v[1]),
+                                 count(v[2]),    count(v[3]),
+                                 count(overdue), cell(ratio(static_cast<double>(overdue), static_cast<double>(v[0]))),
+                                 count(v[4])};
+      });
   t.notes.push_back("当前在办工单按所处环节的期限判断：待签收看签收期限，办理中看答复期限，已答复待回访看办结期限");
   return t;
 }

@@ -95,10 +95,11 @@ Table staffing_table(store::Database& db, const StaffingParams& p) {
   t.source = "aggregates";
   std::string queues;
   for (const auto& q : p.queues) queues += (queues.empty() ? "" : "、") + q;
-  t.filters = {{"日期", day_label(p.day)},
-               {"队列", queues.empty() ? "全部" : queues},
-               {"历史", "前" + std::to_string(p.weeks) + "周同一星期几同一小时"},
-               {"目标", display(Cell(p.target), ColumnType::percent) + " 在 " + std::to_string(p.t_seconds) + " 秒内接通"}};
+  t.filters = {
+      {"日期", day_label(p.day)},
+      {"队列", queues.empty() ? "全部" : queues},
+      {"历史", "前" + std::to_string(p.weeks) + "周同一星期几同一小时"},
+      {"目标", display(Cell(p.target), ColumnType::percent) + " 在 " + std::to_string(p.t_seconds) + " 秒内接通"}};
   t.columns = {{"hour", "小时", ColumnType::text, true},
                {"forecast_calls", "预测来电", ColumnType::number},
                {"aht", "平均处理时长(秒)", ColumnType::seconds},

@@ -56,7 +56,9 @@ std::string format_local(Ms ms) {
 
 std::int64_t today(Ms now) { return day_of(now); }
 
-std::string DayRange::label() const { return first == last ? day_label(first) : day_label(first) + " ~ " + day_label(last); }
+std::string DayRange::label() const {
+  return first == last ? day_label(first) : day_label(first) + " ~ " + day_label(last);
+}
 
 DayRange parse_range(std::string_view from, std::string_view to, std::int64_t max_days) {
   DayRange r{parse_local_day(from, "from"), parse_local_day(to, "to")};

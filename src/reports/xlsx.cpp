@@ -1,10 +1,10 @@
 #include <xlsxwriter.h>
 
+#include <unistd.h>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
 #include <sstream>
-#include <unistd.h>
 
 #include "hotline/core/error.hpp"
 #include "hotline/reports/exports.hpp"
@@ -124,8 +124,7 @@ std::string to_xlsx(const Table& t) {
     ++row;
     const lxw_row_t header = row;
     for (std::size_t c = 0; c < t.columns.size(); ++c) {
-      check(worksheet_write_string(ws, row, static_cast<lxw_col_t>(c), t.columns[c].label.c_str(), f.header),
-            "header");
+      check(worksheet_write_string(ws, row, static_cast<lxw_col_t>(c), t.columns[c].label.c_str(), f.header), "header");
       double width = std::max<double>(10, static_cast<double>(t.columns[c].label.size()) * 0.7 + 2);
       if (t.columns[c].type == ColumnType::text) width = std::max(width, 16.0);
       check(worksheet_set_column(ws, static_cast<lxw_col_t>(c), static_cast<lxw_col_t>(c), width, nullptr), "width");
@@ -141,8 +140,8 @@ std::string to_xlsx(const Table& t) {
         if (std::holds_alternative<std::string>(v)) {
           check(worksheet_write_string(ws, row, col, std::get<std::string>(v).c_str(), fmt), "cell");
         } else if (std::holds_alternative<std::int64_t>(v) || std::holds_alternative<double>(v)) {
-          double x = std::holds_alternative<double>(v) ? std::get<double>(v)
-                                                      : static_cast<double>(std::get<std::int64_t>(v));
+          double x =
+              std::holds_alternative<double>(v) ? std::get<double>(v) : static_cast<double>(std::get<std::int64_t>(v));
           if (type == ColumnType::duration) x /= 86400.0;  // Excel times are days
           check(worksheet_write_number(ws, row, col, x, fmt), "cell");
         } else {

@@ -66,8 +66,10 @@ struct ReportsCompareDb : ReportsDb {
       std::string call = queue + std::to_string(y) + "-" + std::to_string(day) + "-" + std::to_string(i);
       Ms t = cst(y, 3, day, 10) + i * kMinute;
       qe(t, "enter", queue, call);
-      if (i < answered) qe(t + 10 * kSecond, "connect", queue, call, "A1", 10 * kSecond);
-      else qe(t + 40 * kSecond, "abandon", queue, call, "", 40 * kSecond);
+      if (i < answered)
+        qe(t + 10 * kSecond, "connect", queue, call, "A1", 10 * kSecond);
+      else
+        qe(t + 40 * kSecond, "abandon", queue, call, "", 40 * kSecond);
     }
   }
   Table calls(const DayRange& r, Bucket b) {

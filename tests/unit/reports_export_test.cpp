@@ -106,8 +106,9 @@ TEST(ReportsExport, XlsxReadsBack) {
   ASSERT_TRUE(files.count("xl/workbook.xml"));
   const auto& sheet = files["xl/worksheets/sheet1.xml"];
   const auto& strings = files["xl/sharedStrings.xml"];
-  for (const char* s : {"话务统计表", "统计时间：2026-03-01 ~ 2026-03-31", "队列", "接通率", "人工, \"一线\"",
-                        "=HYPERLINK(\"x\")", "合计", "生成时间：2026-03-01 10:00:00    生成人：1001 张三 &lt;admin&gt;"}) {
+  for (const char* s :
+       {"话务统计表", "统计时间：2026-03-01 ~ 2026-03-31", "队列", "接通率", "人工, \"一线\"", "=HYPERLINK(\"x\")",
+        "合计", "生成时间：2026-03-01 10:00:00    生成人：1001 张三 &lt;admin&gt;"}) {
     EXPECT_NE(strings.find(s), std::string::npos) << s;
   }
   EXPECT_NE(files["xl/workbook.xml"].find("name=\"报表\""), std::string::npos);
@@ -141,9 +142,7 @@ TEST(ReportsExport, PrintViewIsA4LandscapeAndEscaped) {
   EXPECT_EQ(html.find("<script"), std::string::npos);
 }
 
-TEST(ReportsExport, FileStemIsSafe) {
-  EXPECT_EQ(file_stem(sample()), "话务统计表_2026-03-01___2026-03-31");
-}
+TEST(ReportsExport, FileStemIsSafe) { EXPECT_EQ(file_stem(sample()), "话务统计表_2026-03-01___2026-03-31"); }
 
 }  // namespace
 }  // namespace reports_test

@@ -112,7 +112,7 @@ TEST_F(ReportsInsights, HotIssuesByThePoissonRule) {
   EXPECT_EQ(hot[0].key, "0301");
   EXPECT_EQ(hot[0].observed, 12);
   EXPECT_EQ(hot[0].baseline, 8);
-  EXPECT_DOUBLE_EQ(hot[0].expected, 2.0);                // 8 × 7 / 28
+  EXPECT_DOUBLE_EQ(hot[0].expected, 2.0);                   // 8 × 7 / 28
   EXPECT_DOUBLE_EQ(hot[0].z, (12 - 2.0) / std::sqrt(2.0));  // 7.07
   ASSERT_EQ(hot[0].examples.size(), 3u);
   EXPECT_EQ(hot[0].examples[0].location, "北京市朝阳区望京街道11号");  // the newest first
@@ -132,16 +132,16 @@ TEST_F(ReportsInsights, HotIssuesByThePoissonRule) {
 
 TEST_F(ReportsInsights, CdrExportWithBillableTime) {
   auto call = [&](const std::string& uuid, Ms at, const std::string& source, const std::string& route, Ms talk) {
-    db->query("INSERT INTO calls (uuid, caller, dialled, source, route, started_at, answered_at, ended_at, duration_ms, "
-              "talk_ms, status, hangup_cause, hangup_side) VALUES (?, '13812345678', '12345', ?, ?, ?, ?, ?, ?, ?, "
-              "200, 'normal', 'caller')",
-              uuid, source, route, at, talk ? std::optional(at + 2000) : std::nullopt, at + 2000 + talk, 2000 + talk,
-              talk)
+    db->query(
+          "INSERT INTO calls (uuid, caller, dialled, source, route, started_at, answered_at, ended_at, duration_ms, "
+          "talk_ms, status, hangup_cause, hangup_side) VALUES (?, '13812345678', '12345', ?, ?, ?, ?, ?, ?, ?, "
+          "200, 'normal', 'caller')",
+          uuid, source, route, at, talk ? std::optional(at + 2000) : std::nullopt, at + 2000 + talk, 2000 + talk, talk)
         .run();
   };
-  call("a", cst(2026, 3, 1, 0, 0), "trunk:carrier", "queue:human", 61001);   // 62 s, 2 min
+  call("a", cst(2026, 3, 1, 0, 0), "trunk:carrier", "queue:human", 61001);       // 62 s, 2 min
   call("b", cst(2026, 3, 1, 23, 59), "extension:8001", "trunk:carrier", 60000);  // 60 s, 1 min
-  call("c", cst(2026, 3, 2, 0, 0), "trunk:carrier", "ivr:12345", 0);         // next day
+  call("c", cst(2026, 3, 2, 0, 0), "trunk:carrier", "ivr:12345", 0);             // next day
   CdrParams p;
   p.range = DayRange{day(2026, 3, 1), day(2026, 3, 1)};
   auto t = cdr_table(*db, p);

@@ -4,8 +4,8 @@
 #include <gtest/gtest.h>
 
 #include "hotline/reports/report.hpp"
-#include "hotline/tickets/lifecycle.hpp"
 #include "hotline/tickets/editing.hpp"
+#include "hotline/tickets/lifecycle.hpp"
 #include "reports_fixture.hpp"
 
 namespace reports_test {
@@ -90,12 +90,15 @@ struct ReportsKpi : ReportsDb {
     ae(at(2, 1, 50), "A9", "not_ready", "logged_out", "logout");
 
     // Ratings after the call (一次一评): c1 satisfied, c6 unsatisfied; a poll answer is no rating.
-    db->exec("INSERT INTO surveys (id, title, active, created_at) VALUES (1, '通话满意度', 1, 0), (2, '民意调查', 0, 0)");
-    db->exec("INSERT INTO survey_questions (id, survey_id, position, text, max_answer) VALUES (1, 1, 1, '满意请按1', 3),"
-             " (2, 2, 1, '支持请按1', 2)");
-    db->query("INSERT INTO survey_answers (survey_id, question_id, answer, call_uuid, answered_at) VALUES "
-              "(1, 1, 1, 'c1', ?), (1, 1, 3, 'c6', ?), (2, 2, 2, 'c1', ?)",
-              at(1, 10, 6), at(1, 11, 33), at(1, 10, 7))
+    db->exec(
+        "INSERT INTO surveys (id, title, active, created_at) VALUES (1, '通话满意度', 1, 0), (2, '民意调查', 0, 0)");
+    db->exec(
+        "INSERT INTO survey_questions (id, survey_id, position, text, max_answer) VALUES (1, 1, 1, '满意请按1', 3),"
+        " (2, 2, 1, '支持请按1', 2)");
+    db->query(
+          "INSERT INTO survey_answers (survey_id, question_id, answer, call_uuid, answered_at) VALUES "
+          "(1, 1, 1, 'c1', ?), (1, 1, 3, 'c6', ?), (2, 2, 2, 'c1', ?)",
+          at(1, 10, 6), at(1, 11, 33), at(1, 10, 7))
         .run();
   }
 
@@ -134,12 +137,12 @@ TEST_F(ReportsKpi, CallsOfOneDayByHand) {
   const auto march1 = day(2026, 3, 1);
   auto t = report(ReportKind::calls, march1, march1, Bucket::total, {"queue"});
   auto human = [&](const std::string& c) { return value(t, c, {"human"}); };
-  EXPECT_EQ(human("offered"), 8);           // c1..c8
+  EXPECT_EQ(human("offered"), 8);  // c1..c8
   EXPECT_EQ(human("refused"), 1);
-  EXPECT_EQ(human("answered"), 3);          // c1, c4, c8 (c6 connected by a call-back)
+  EXPECT_EQ(human("answered"), 3);  // c1, c4, c8 (c6 connected by a call-back)
   EXPECT_EQ(human("callback_connected"), 1);
-  EXPECT_EQ(human("abandoned"), 1);         // c2 at exactly 5 s
-  EXPECT_EQ(human("short_abandoned"), 1);   // c3 at 4.999 s
+  EXPECT_EQ(human("abandoned"), 1);        // c2 at exactly 5 s
+  EXPECT_EQ(human("short_abandoned"), 1);  // c3 at 4.999 s
   EXPECT_EQ(human("overflowed"), 1);
   // 接通率: (3 answered + 1 called back) / (8 offered + 1 refused − 1 overflowed to a queue − 1 short abandon)
   EXPECT_DOUBLE_EQ(human("answer_rate").get<double>(), std::round(4.0 / 7 * 1e4) / 1e4);
@@ -148,7 +151,7 @@ TEST_F(ReportsKpi, CallsOfOneDayByHand) {
   EXPECT_DOUBLE_EQ(human("service_level").get<double>(), std::round(2.0 / 3 * 1e4) / 1e4);
   // (2 answered + 1 abandoned within 20 s, the short one excluded) / (3 + 1)
   EXPECT_DOUBLE_EQ(human("service_level_with_abandons").get<double>(), 0.75);
-  EXPECT_DOUBLE_EQ(human("asa").get<double>(), 22.3);             // (12 + 20 + 35) / 3
+  EXPECT_DOUBLE_EQ(human("asa").get<double>(), 22.3);              // (12 + 20 + 35) / 3
   EXPECT_DOUBLE_EQ(human("avg_abandon_wait").get<double>(), 5.0);  // (5 + 4.999) / 2 = 4.9995
   EXPECT_DOUBLE_EQ(human("max_wait").get<double>(), 35.0);
   EXPECT_EQ(human("handled"), 4);  // c1, c4, c6, c8
@@ -212,7 +215,7 @@ TEST_F(ReportsKpi, HourlyBucketsFollowTheEntryHour) {
   auto t = report(ReportKind::calls, march1, march1 + 1, Bucket::hour);
   // human c1..c6, complaints c4, english c5
   EXPECT_EQ(value(t, "offered", {"2026-03-01 10:00"}), 8);
-  EXPECT_EQ(value(t, "offered", {"2026-03-01 11:00"}), 1);  // c7
+  EXPECT_EQ(value(t, "offered", {"2026-03-01 11:00"}), 1);   // c7
   EXPECT_EQ(value(t, "answered", {"2026-03-01 23:00"}), 1);  // c8
   EXPECT_EQ(value(t, "offered"), 10);
 }
@@ -364,7 +367,7 @@ TEST_F(ReportsKpi, TicketRatesByHand) {
   EXPECT_DOUBLE_EQ(value(by, "satisfaction_rate", {"市水务局"}).get<double>(), 1.0);
   // By category: T1's actions after the correction count under 0302.
   auto cat = report(ReportKind::tickets, first, last, Bucket::total, {"category"});
-  EXPECT_EQ(value(cat, "created", {"0301 公用事业 / 供水"}), 2);  // T1, T4
+  EXPECT_EQ(value(cat, "created", {"0301 公用事业 / 供水"}), 2);     // T1, T4
   EXPECT_EQ(value(cat, "dispatched", {"0301 公用事业 / 供水"}), 3);  // T1, T4 twice
   EXPECT_EQ(value(cat, "signed", {"0302 公用事业 / 供电"}), 1);
   EXPECT_EQ(value(cat, "satisfied", {"0302 公用事业 / 供电"}), 1);

@@ -21,7 +21,8 @@ using namespace hotline::tickets;
 
 class Workload {
  public:
-  Workload(ReportsDb& db, std::uint64_t seed, Ms start, Ms hours) : t_(db), rng_(seed), start_(start), span_(hours * 3600000) {}
+  Workload(ReportsDb& db, std::uint64_t seed, Ms start, Ms hours)
+      : t_(db), rng_(seed), start_(start), span_(hours * 3600000) {}
 
   void run(int callers, int agents, int tickets) {
     hotline::store::in_transaction(*t_.db, [&] { generate(callers, agents, tickets); });
@@ -57,8 +58,8 @@ class Workload {
     for (auto& p : pending_) p.write();
     pending_.clear();
   }
-  void q(Ms at, std::string kind, std::string queue, std::string call, std::string agent = "", Ms wait = 0,
-         Ms talk = 0, Ms hold = 0, std::string detail = "") {
+  void q(Ms at, std::string kind, std::string queue, std::string call, std::string agent = "", Ms wait = 0, Ms talk = 0,
+         Ms hold = 0, std::string detail = "") {
     later(at, [=, this] { t_.qe(at, kind, queue, call, agent, wait, talk, hold, detail); });
   }
 
@@ -151,8 +152,8 @@ class Workload {
       state = to;
     };
     go("not_ready", "login");
-    static const char* kStates[] = {"ready", "not_ready", "ringing", "on_call", "on_hold", "wrap_up", "busy_elsewhere",
-                                    "logged_out"};
+    static const char* kStates[] = {"ready",   "not_ready", "ringing",        "on_call",
+                                    "on_hold", "wrap_up",   "busy_elsewhere", "logged_out"};
     static const char* kReasons[] = {"break", "meal", "training", "临时闭席"};
     while (t < start_ + span_ + 3600000) {
       t += chance(0.1) ? pick(3600000, 3 * 3600000) : pick(0, 900000);
@@ -178,19 +179,24 @@ class Workload {
     bool answered = chance(0.8);
     Ms talk = answered ? pick(0, 600000) : 0;
     later(at, [=, this] {
-      t_.db->query(
-            "INSERT INTO calls (uuid, caller, dialled, source, route, started_at, answered_at, ended_at, duration_ms, "
-            "talk_ms, status, hangup_cause, hangup_side, ivr_path) VALUES (?, '13800000000', '12345', ?, ?, ?, ?, ?, ?, "
-            "?, 200, 'normal', 'caller', ?)",
-            "cdr-" + std::to_string(i), source, route, at, answered ? std::optional(at + 1000) : std::nullopt,
-            at + 1000 + talk, 1000 + talk, talk, route == "ivr:12345" ? std::optional<std::string>("[]") : std::nullopt)
+      t_.db
+          ->query(
+              "INSERT INTO calls (uuid, caller, dialled, source, route, started_at, answered_at, ended_at, "
+              "duration_ms, "
+              "talk_ms, status, hangup_cause, hangup_side, ivr_path) VALUES (?, '13800000000', '12345', ?, ?, ?, ?, ?, "
+              "?, "
+              "?, 200, 'normal', 'caller', ?)",
+              "cdr-" + std::to_string(i), source, route, at, answered ? std::optional(at + 1000) : std::nullopt,
+              at + 1000 + talk, 1000 + talk, talk,
+              route == "ivr:12345" ? std::optional<std::string>("[]") : std::nullopt)
           .run();
     });
   }
 
   // Per-call ratings: a satisfaction survey (keys 1..3) and a poll that is not one.
   void ratings() {
-    t_.db->exec("INSERT INTO surveys (id, title, active, created_at) VALUES (1, '通话满意度', 1, 0), (2, '民意调查', 0, 0)");
+    t_.db->exec(
+        "INSERT INTO surveys (id, title, active, created_at) VALUES (1, '通话满意度', 1, 0), (2, '民意调查', 0, 0)");
     t_.db->exec(
         "INSERT INTO survey_questions (id, survey_id, position, text, max_answer) VALUES (1, 1, 1, '满意请按1', 3), "
         "(2, 1, 2, '建议请按1', 2), (3, 2, 1, '支持请按1', 2)");
@@ -199,9 +205,11 @@ class Workload {
       Ms at = c.at + pick(1000, 60000);
       std::int64_t question = chance(0.8) ? 1 : pick(2, 3);
       std::int64_t answer = pick(1, 3);
-      t_.db->query("INSERT INTO survey_answers (survey_id, question_id, answer, call_uuid, answered_at) VALUES "
-                   "((SELECT survey_id FROM survey_questions WHERE id = ?), ?, ?, ?, ?)",
-                   question, question, answer, c.call, at)
+      t_.db
+          ->query(
+              "INSERT INTO survey_answers (survey_id, question_id, answer, call_uuid, answered_at) VALUES "
+              "((SELECT survey_id FROM survey_questions WHERE id = ?), ?, ?, ?, ?)",
+              question, question, answer, c.call, at)
           .run();
     }
   }
@@ -221,8 +229,10 @@ class Workload {
       at += chance(0.3) ? pick(86400000, 8 * 86400000) : pick(60000, 6 * 3600000);
       if (is_open(ticket.state) && chance(0.08)) {
         TicketPatch patch;
-        if (chance(0.5)) patch.category_code = kCategories[pick(0, 5)];
-        else patch.type = static_cast<TicketType>(pick(0, 7));
+        if (chance(0.5))
+          patch.category_code = kCategories[pick(0, 5)];
+        else
+          patch.type = static_cast<TicketType>(pick(0, 7));
         try {
           ticket = edit_ticket(*t_.db, t_.rules, ticket.id, ticket.version, patch, t_.agent, "改分类", at);
         } catch (const hotline::Error&) {

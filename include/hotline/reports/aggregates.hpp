@@ -12,12 +12,14 @@
 
 namespace hotline::reports {
 
-// The rows of a family's table whose time key is in [from, to).
+// The rows of a table whose time key is in [from, to).
+Facts read_table(store::Database& db, const TableRef& table, std::int64_t from, std::int64_t to);
+// Of a family's base table.
 Facts read_table(store::Database& db, Family family, Level level, std::int64_t from, std::int64_t to);
 
 // One value that differs between a table and the raw logs.
 struct Difference {
-  std::string table;
+  TableRef table;
   std::int64_t time = 0;  // hour or day
   std::vector<std::string> dims;
   std::string measure;
@@ -38,9 +40,9 @@ struct CheckOptions {
 };
 
 struct CheckResult {
-  std::int64_t days = 0;            // local days compared
-  std::int64_t rows = 0;            // table rows compared
-  std::int64_t differences = 0;     // values that differed
+  std::int64_t days = 0;         // local days compared
+  std::int64_t rows = 0;         // table rows compared
+  std::int64_t differences = 0;  // values that differed
   std::int64_t days_repaired = 0;
   std::int64_t months_repaired = 0;
 };

@@ -38,7 +38,7 @@ std::int64_t bucket_offset(Bucket bucket, std::int64_t order, const DayRange& ra
 // (default: all measure columns) its current value, base value, change and
 // change rate; data rows matched as above, then the total. Rows found only
 // in one range show the other as empty.
-Table compare_tables(const Table& current, const DayRange& current_range, const Table& base,
-                     const DayRange& base_range, Bucket bucket, const std::vector<std::string>& measures = {});
+Table compare_tables(const Table& current, const DayRange& current_range, const Table& base, const DayRange& base_range,
+                     Bucket bucket, const std::vector<std::string>& measures = {});
 
 }  // namespace hotline::reports

@@ -22,11 +22,15 @@ struct FactKey {
 
 class Facts {
  public:
-  Facts(Family family, Level level) : family_(family), level_(level) {}
+  // Facts with every dimension of the family (what the reference computes).
+  Facts(Family family, Level level) : shape_{family, level, TableRef::kEveryDimension} {}
+  // Facts shaped as a table's rows (its dimensions only).
+  explicit Facts(const TableRef& table) : shape_(table) {}
 
-  Family family() const { return family_; }
-  Level level() const { return level_; }
-  const FamilySpec& spec() const { return reports::spec(family_); }
+  Family family() const { return shape_.family; }
+  Level level() const { return shape_.level; }
+  const TableRef& shape() const { return shape_; }
+  const FamilySpec& spec() const { return reports::spec(shape_.family); }
 
   // Adds one measure's value to a row (a maximum for max_ measures).
   void add(const FactKey& key, std::size_t measure, std::int64_t value);
@@ -34,10 +38,11 @@ class Facts {
   void add(const FactKey& key, const Values& values);
   void merge(const Facts& other);
 
-  // Facts with every dimension, hourly, as the table of a level holds them:
-  // hourly keeps the hourly table's dimensions, daily and monthly sum the
-  // hours of each local day or month.
-  Facts project(Level level) const;
+  // These facts (with every dimension, hourly or at the target's level) as a
+  // table holds them: its dimensions only, hours summed into days or months.
+  Facts project(const TableRef& table) const;
+  // The base table of a level (its dimensions).
+  Facts project(Level level) const { return project(TableRef{family(), level, TableRef::kBase}); }
 
   const std::map<FactKey, Values>& rows() const { return rows_; }
   bool empty() const { return rows_.empty(); }
@@ -45,8 +50,7 @@ class Facts {
  private:
   Values& row(const FactKey& key);
 
-  Family family_;
-  Level level_;
+  TableRef shape_;
   std::map<FactKey, Values> rows_;
 };
 

@@ -20,6 +20,16 @@ inline constexpr std::array<Family, 5> kAllFamilies{Family::queue, Family::agent
 enum class Level { hourly, daily, monthly };
 inline constexpr std::array<Level, 3> kAllLevels{Level::hourly, Level::daily, Level::monthly};
 
+// A smaller table of a family: its measures summed over fewer dimensions,
+// for the reports that group and filter by those only (a year of tickets by
+// category reads 12 × 300 monthly rows instead of one per type, channel,
+// category and department).
+struct Rollup {
+  std::string_view name;               // "by_category": report_ticket_by_category_daily
+  std::vector<std::string_view> dims;  // a subset of the family's, in its order
+  std::vector<Level> levels;
+};
+
 struct FamilySpec {
   Family family;
   std::string_view name;                   // "queue"
@@ -27,8 +37,9 @@ struct FamilySpec {
   std::size_t hourly_dims;                 // the hourly table has the first N of them
   std::vector<std::string_view> measures;  // column order of both tables
   std::vector<bool> is_max;                // per measure: kept as a maximum, not a sum
+  std::vector<Rollup> rollups;
 
-  std::string table(Level level) const;    // report_queue_hourly
+  std::string table(Level level) const;  // report_queue_hourly
   std::string_view time_column(Level level) const {
     return level == Level::hourly ? "hour" : level == Level::daily ? "day" : "month";
   }
@@ -41,6 +52,25 @@ struct FamilySpec {
 };
 
 const FamilySpec& spec(Family family);
+
+// One aggregate table: a family's base table at a level, or one of its
+// rollups; or (every_dimension) the shape of the facts the reference
+// computation produces, which no table has.
+struct TableRef {
+  static constexpr int kBase = -1;
+  static constexpr int kEveryDimension = -2;
+  Family family = Family::queue;
+  Level level = Level::hourly;
+  int rollup = kBase;  // index into FamilySpec::rollups, or kBase, or kEveryDimension
+
+  std::string name() const;  // report_ticket_by_category_daily
+  std::string_view time_column() const;
+  std::vector<std::string_view> dims() const;
+  std::vector<std::size_t> dim_indexes() const;  // their positions in FamilySpec::dims
+  bool operator==(const TableRef&) const = default;
+};
+// Every table of a family: the base table at each level, then each rollup at its levels.
+std::vector<TableRef> tables_of(Family family);
 std::string_view to_string(Family family);
 std::optional<Family> family_from(std::string_view name);
 

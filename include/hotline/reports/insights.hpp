@@ -19,7 +19,7 @@ namespace hotline::reports {
 //   z = (x − μ) / √max(μ, 1)     (Poisson: the variance is the mean)
 // It is hot when z ≥ min_z and x ≥ min_count. Sorted by z, highest first.
 struct HotParams {
-  std::int64_t end = 0;      // local day, included
+  std::int64_t end = 0;  // local day, included
   int days = 7;
   int weeks = 4;
   double min_z = 3.0;
@@ -61,10 +61,10 @@ double erlang_asa(int agents, double load, double aht_seconds);
 int agents_needed(double load, double aht_seconds, double t_seconds, double target, int max_agents = 5000);
 
 struct StaffingParams {
-  std::int64_t day = 0;           // the local day to plan
-  std::vector<std::string> queues; // empty: every queue
-  int weeks = 4;                  // history: the same weekday and hour of the weeks before
-  double target = 0.8;            // share answered within t
+  std::int64_t day = 0;             // the local day to plan
+  std::vector<std::string> queues;  // empty: every queue
+  int weeks = 4;                    // history: the same weekday and hour of the weeks before
+  double target = 0.8;              // share answered within t
   int t_seconds = 20;
   double default_aht_seconds = 180;  // when the history has no handled call at all
   Source source = Source::automatic;

@@ -22,10 +22,10 @@ struct FactQuery {
   Family family = Family::queue;
   DayRange range;
   Bucket bucket = Bucket::total;
-  std::vector<std::string> group;                          // dimensions of the family
-  std::map<std::string, std::vector<std::string>> only;    // dimension -> allowed values
-  std::vector<std::string> category_prefixes;              // ticket family: the category starts with one of them
-  TicketScope scope;                                       // ticket family, raw logs only
+  std::vector<std::string> group;                        // dimensions of the family
+  std::map<std::string, std::vector<std::string>> only;  // dimension -> allowed values
+  std::vector<std::string> category_prefixes;            // ticket family: the category starts with one of them
+  TicketScope scope;                                     // ticket family, raw logs only
   Source source = Source::automatic;
   // The raw logs are read day by day: a long range from them keeps a reader
   // busy for long. 0: no limit; else Error(invalid_argument) beyond it.

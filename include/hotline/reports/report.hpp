@@ -41,14 +41,15 @@ struct ReportRequest {
   ReportKind kind = ReportKind::calls;
   DayRange range;
   Bucket bucket = Bucket::total;
-  std::vector<std::string> group_by;  // calls: queue; agents: (agent always); tickets/overdue: type channel category department
+  std::vector<std::string>
+      group_by;  // calls: queue; agents: (agent always); tickets/overdue: type channel category department
   Filters filters;
-  int category_level = 0;             // 0: categories as recorded; 1: their top-level domain
+  int category_level = 0;  // 0: categories as recorded; 1: their top-level domain
   KpiParams kpi;
   Source source = Source::automatic;
-  std::int64_t max_raw_days = 0;      // see FactQuery
-  Ms now = 0;                         // generation time
-  std::string generated_by;           // "1001 张三"
+  std::int64_t max_raw_days = 0;  // see FactQuery
+  Ms now = 0;                     // generation time
+  std::string generated_by;       // "1001 张三"
 };
 
 // Names for the keys a report shows.

@@ -45,8 +45,8 @@ struct Row {
 };
 
 struct Table {
-  std::string report;  // "calls"
-  std::string title;   // "话务统计表"
+  std::string report;                                        // "calls"
+  std::string title;                                         // "话务统计表"
   std::vector<std::pair<std::string, std::string>> filters;  // ("统计时间", "2026-03-01 ~ 2026-03-31"), ...
   std::vector<Column> columns;
   std::vector<Row> rows;

@@ -39,7 +39,7 @@ std::int64_t first_day_of_month(std::int64_t month);
 
 std::int64_t parse_local_day(std::string_view text, std::string_view field);  // "2026-03-01"
 std::string day_label(std::int64_t day);                                      // "2026-03-01"
-std::string format_local(Ms ms);  // "2026-03-01 10:00:00"
+std::string format_local(Ms ms);                                              // "2026-03-01 10:00:00"
 std::int64_t today(Ms now);
 
 // Whole local days [first, last].
@@ -51,7 +51,7 @@ struct DayRange {
   Ms end_ms() const { return day_start(last + 1); }  // exclusive
   std::int64_t first_hour() const { return first_hour_of_day(first); }
   std::int64_t end_hour() const { return first_hour_of_day(last + 1); }  // exclusive
-  std::string label() const;  // "2026-03-01 ~ 2026-03-31"
+  std::string label() const;                                             // "2026-03-01 ~ 2026-03-31"
   bool operator==(const DayRange&) const = default;
 };
 // from/to as YYYY-MM-DD; the range must not be reversed nor longer than max_days.

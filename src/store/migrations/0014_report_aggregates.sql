@@ -23,12 +23,16 @@
 --   reason per agent and not-ready reason code: time and count.
 --   ticket per type and channel (hourly) / type, channel, category and lead
 --          department (daily, monthly): ticket actions, counted when they happen, with
---          the ticket's values and deadlines at that moment.
+--          the ticket's values and deadlines at that moment. Rollups with fewer
+--          dimensions answer the common reports over long ranges quickly:
+--          report_ticket_all_* (none), _by_type_channel_*, _by_category_*,
+--          _by_department_* (daily and monthly).
 --   call   per direction (inbound, outbound, internal): call records.
 --
 -- Each family has a view report_<family>_delta: inserting a row of
 -- increments into it adds them to the hourly, the daily and the monthly row
--- (an INSTEAD OF trigger), so the triggers on the logs stay short.
+-- (and the rollups' rows) through an INSTEAD OF trigger, so the triggers on
+-- the logs stay short.
 
 -- 0 .. 99,999: splits a state interval into its hours inside a trigger (a
 -- trigger cannot hold a recursive CTE). 100,000 hours are 11 years.
@@ -472,6 +476,138 @@ CREATE TABLE report_ticket_monthly (
   merged INTEGER NOT NULL DEFAULT 0, PRIMARY KEY (month, type, channel, category, department)
 ) WITHOUT ROWID;
 
+CREATE TABLE report_ticket_all_hourly (
+  hour INTEGER NOT NULL, created INTEGER NOT NULL DEFAULT 0, closed_on_spot INTEGER NOT NULL DEFAULT 0,
+  rejected INTEGER NOT NULL DEFAULT 0, referred INTEGER NOT NULL DEFAULT 0, dispatched INTEGER NOT NULL DEFAULT 0,
+  redispatched INTEGER NOT NULL DEFAULT 0, reopened INTEGER NOT NULL DEFAULT 0, signed INTEGER NOT NULL DEFAULT 0,
+  signed_on_time INTEGER NOT NULL DEFAULT 0, returned INTEGER NOT NULL DEFAULT 0,
+  extension_requested INTEGER NOT NULL DEFAULT 0, extension_approved INTEGER NOT NULL DEFAULT 0,
+  replied INTEGER NOT NULL DEFAULT 0, replied_on_time INTEGER NOT NULL DEFAULT 0,
+  reworked INTEGER NOT NULL DEFAULT 0, reviewed INTEGER NOT NULL DEFAULT 0, callbacks INTEGER NOT NULL DEFAULT 0,
+  satisfied INTEGER NOT NULL DEFAULT 0, basically_satisfied INTEGER NOT NULL DEFAULT 0,
+  unsatisfied INTEGER NOT NULL DEFAULT 0, closed INTEGER NOT NULL DEFAULT 0,
+  closed_on_time INTEGER NOT NULL DEFAULT 0, closed_first_pass INTEGER NOT NULL DEFAULT 0,
+  merged INTEGER NOT NULL DEFAULT 0, PRIMARY KEY (hour)
+) WITHOUT ROWID;
+
+CREATE TABLE report_ticket_all_daily (
+  day INTEGER NOT NULL, created INTEGER NOT NULL DEFAULT 0, closed_on_spot INTEGER NOT NULL DEFAULT 0,
+  rejected INTEGER NOT NULL DEFAULT 0, referred INTEGER NOT NULL DEFAULT 0, dispatched INTEGER NOT NULL DEFAULT 0,
+  redispatched INTEGER NOT NULL DEFAULT 0, reopened INTEGER NOT NULL DEFAULT 0, signed INTEGER NOT NULL DEFAULT 0,
+  signed_on_time INTEGER NOT NULL DEFAULT 0, returned INTEGER NOT NULL DEFAULT 0,
+  extension_requested INTEGER NOT NULL DEFAULT 0, extension_approved INTEGER NOT NULL DEFAULT 0,
+  replied INTEGER NOT NULL DEFAULT 0, replied_on_time INTEGER NOT NULL DEFAULT 0,
+  reworked INTEGER NOT NULL DEFAULT 0, reviewed INTEGER NOT NULL DEFAULT 0, callbacks INTEGER NOT NULL DEFAULT 0,
+  satisfied INTEGER NOT NULL DEFAULT 0, basically_satisfied INTEGER NOT NULL DEFAULT 0,
+  unsatisfied INTEGER NOT NULL DEFAULT 0, closed INTEGER NOT NULL DEFAULT 0,
+  closed_on_time INTEGER NOT NULL DEFAULT 0, closed_first_pass INTEGER NOT NULL DEFAULT 0,
+  merged INTEGER NOT NULL DEFAULT 0, PRIMARY KEY (day)
+) WITHOUT ROWID;
+
+CREATE TABLE report_ticket_all_monthly (
+  month INTEGER NOT NULL, created INTEGER NOT NULL DEFAULT 0, closed_on_spot INTEGER NOT NULL DEFAULT 0,
+  rejected INTEGER NOT NULL DEFAULT 0, referred INTEGER NOT NULL DEFAULT 0, dispatched INTEGER NOT NULL DEFAULT 0,
+  redispatched INTEGER NOT NULL DEFAULT 0, reopened INTEGER NOT NULL DEFAULT 0, signed INTEGER NOT NULL DEFAULT 0,
+  signed_on_time INTEGER NOT NULL DEFAULT 0, returned INTEGER NOT NULL DEFAULT 0,
+  extension_requested INTEGER NOT NULL DEFAULT 0, extension_approved INTEGER NOT NULL DEFAULT 0,
+  replied INTEGER NOT NULL DEFAULT 0, replied_on_time INTEGER NOT NULL DEFAULT 0,
+  reworked INTEGER NOT NULL DEFAULT 0, reviewed INTEGER NOT NULL DEFAULT 0, callbacks INTEGER NOT NULL DEFAULT 0,
+  satisfied INTEGER NOT NULL DEFAULT 0, basically_satisfied INTEGER NOT NULL DEFAULT 0,
+  unsatisfied INTEGER NOT NULL DEFAULT 0, closed INTEGER NOT NULL DEFAULT 0,
+  closed_on_time INTEGER NOT NULL DEFAULT 0, closed_first_pass INTEGER NOT NULL DEFAULT 0,
+  merged INTEGER NOT NULL DEFAULT 0, PRIMARY KEY (month)
+) WITHOUT ROWID;
+
+CREATE TABLE report_ticket_by_type_channel_daily (
+  day INTEGER NOT NULL, type TEXT NOT NULL, channel TEXT NOT NULL, created INTEGER NOT NULL DEFAULT 0,
+  closed_on_spot INTEGER NOT NULL DEFAULT 0, rejected INTEGER NOT NULL DEFAULT 0,
+  referred INTEGER NOT NULL DEFAULT 0, dispatched INTEGER NOT NULL DEFAULT 0,
+  redispatched INTEGER NOT NULL DEFAULT 0, reopened INTEGER NOT NULL DEFAULT 0, signed INTEGER NOT NULL DEFAULT 0,
+  signed_on_time INTEGER NOT NULL DEFAULT 0, returned INTEGER NOT NULL DEFAULT 0,
+  extension_requested INTEGER NOT NULL DEFAULT 0, extension_approved INTEGER NOT NULL DEFAULT 0,
+  replied INTEGER NOT NULL DEFAULT 0, replied_on_time INTEGER NOT NULL DEFAULT 0,
+  reworked INTEGER NOT NULL DEFAULT 0, reviewed INTEGER NOT NULL DEFAULT 0, callbacks INTEGER NOT NULL DEFAULT 0,
+  satisfied INTEGER NOT NULL DEFAULT 0, basically_satisfied INTEGER NOT NULL DEFAULT 0,
+  unsatisfied INTEGER NOT NULL DEFAULT 0, closed INTEGER NOT NULL DEFAULT 0,
+  closed_on_time INTEGER NOT NULL DEFAULT 0, closed_first_pass INTEGER NOT NULL DEFAULT 0,
+  merged INTEGER NOT NULL DEFAULT 0, PRIMARY KEY (day, type, channel)
+) WITHOUT ROWID;
+
+CREATE TABLE report_ticket_by_type_channel_monthly (
+  month INTEGER NOT NULL, type TEXT NOT NULL, channel TEXT NOT NULL, created INTEGER NOT NULL DEFAULT 0,
+  closed_on_spot INTEGER NOT NULL DEFAULT 0, rejected INTEGER NOT NULL DEFAULT 0,
+  referred INTEGER NOT NULL DEFAULT 0, dispatched INTEGER NOT NULL DEFAULT 0,
+  redispatched INTEGER NOT NULL DEFAULT 0, reopened INTEGER NOT NULL DEFAULT 0, signed INTEGER NOT NULL DEFAULT 0,
+  signed_on_time INTEGER NOT NULL DEFAULT 0, returned INTEGER NOT NULL DEFAULT 0,
+  extension_requested INTEGER NOT NULL DEFAULT 0, extension_approved INTEGER NOT NULL DEFAULT 0,
+  replied INTEGER NOT NULL DEFAULT 0, replied_on_time INTEGER NOT NULL DEFAULT 0,
+  reworked INTEGER NOT NULL DEFAULT 0, reviewed INTEGER NOT NULL DEFAULT 0, callbacks INTEGER NOT NULL DEFAULT 0,
+  satisfied INTEGER NOT NULL DEFAULT 0, basically_satisfied INTEGER NOT NULL DEFAULT 0,
+  unsatisfied INTEGER NOT NULL DEFAULT 0, closed INTEGER NOT NULL DEFAULT 0,
+  closed_on_time INTEGER NOT NULL DEFAULT 0, closed_first_pass INTEGER NOT NULL DEFAULT 0,
+  merged INTEGER NOT NULL DEFAULT 0, PRIMARY KEY (month, type, channel)
+) WITHOUT ROWID;
+
+CREATE TABLE report_ticket_by_category_daily (
+  day INTEGER NOT NULL, category TEXT NOT NULL, created INTEGER NOT NULL DEFAULT 0,
+  closed_on_spot INTEGER NOT NULL DEFAULT 0, rejected INTEGER NOT NULL DEFAULT 0,
+  referred INTEGER NOT NULL DEFAULT 0, dispatched INTEGER NOT NULL DEFAULT 0,
+  redispatched INTEGER NOT NULL DEFAULT 0, reopened INTEGER NOT NULL DEFAULT 0, signed INTEGER NOT NULL DEFAULT 0,
+  signed_on_time INTEGER NOT NULL DEFAULT 0, returned INTEGER NOT NULL DEFAULT 0,
+  extension_requested INTEGER NOT NULL DEFAULT 0, extension_approved INTEGER NOT NULL DEFAULT 0,
+  replied INTEGER NOT NULL DEFAULT 0, replied_on_time INTEGER NOT NULL DEFAULT 0,
+  reworked INTEGER NOT NULL DEFAULT 0, reviewed INTEGER NOT NULL DEFAULT 0, callbacks INTEGER NOT NULL DEFAULT 0,
+  satisfied INTEGER NOT NULL DEFAULT 0, basically_satisfied INTEGER NOT NULL DEFAULT 0,
+  unsatisfied INTEGER NOT NULL DEFAULT 0, closed INTEGER NOT NULL DEFAULT 0,
+  closed_on_time INTEGER NOT NULL DEFAULT 0, closed_first_pass INTEGER NOT NULL DEFAULT 0,
+  merged INTEGER NOT NULL DEFAULT 0, PRIMARY KEY (day, category)
+) WITHOUT ROWID;
+
+CREATE TABLE report_ticket_by_category_monthly (
+  month INTEGER NOT NULL, category TEXT NOT NULL, created INTEGER NOT NULL DEFAULT 0,
+  closed_on_spot INTEGER NOT NULL DEFAULT 0, rejected INTEGER NOT NULL DEFAULT 0,
+  referred INTEGER NOT NULL DEFAULT 0, dispatched INTEGER NOT NULL DEFAULT 0,
+  redispatched INTEGER NOT NULL DEFAULT 0, reopened INTEGER NOT NULL DEFAULT 0, signed INTEGER NOT NULL DEFAULT 0,
+  signed_on_time INTEGER NOT NULL DEFAULT 0, returned INTEGER NOT NULL DEFAULT 0,
+  extension_requested INTEGER NOT NULL DEFAULT 0, extension_approved INTEGER NOT NULL DEFAULT 0,
+  replied INTEGER NOT NULL DEFAULT 0, replied_on_time INTEGER NOT NULL DEFAULT 0,
+  reworked INTEGER NOT NULL DEFAULT 0, reviewed INTEGER NOT NULL DEFAULT 0, callbacks INTEGER NOT NULL DEFAULT 0,
+  satisfied INTEGER NOT NULL DEFAULT 0, basically_satisfied INTEGER NOT NULL DEFAULT 0,
+  unsatisfied INTEGER NOT NULL DEFAULT 0, closed INTEGER NOT NULL DEFAULT 0,
+  closed_on_time INTEGER NOT NULL DEFAULT 0, closed_first_pass INTEGER NOT NULL DEFAULT 0,
+  merged INTEGER NOT NULL DEFAULT 0, PRIMARY KEY (month, category)
+) WITHOUT ROWID;
+
+CREATE TABLE report_ticket_by_department_daily (
+  day INTEGER NOT NULL, department INTEGER NOT NULL, created INTEGER NOT NULL DEFAULT 0,
+  closed_on_spot INTEGER NOT NULL DEFAULT 0, rejected INTEGER NOT NULL DEFAULT 0,
+  referred INTEGER NOT NULL DEFAULT 0, dispatched INTEGER NOT NULL DEFAULT 0,
+  redispatched INTEGER NOT NULL DEFAULT 0, reopened INTEGER NOT NULL DEFAULT 0, signed INTEGER NOT NULL DEFAULT 0,
+  signed_on_time INTEGER NOT NULL DEFAULT 0, returned INTEGER NOT NULL DEFAULT 0,
+  extension_requested INTEGER NOT NULL DEFAULT 0, extension_approved INTEGER NOT NULL DEFAULT 0,
+  replied INTEGER NOT NULL DEFAULT 0, replied_on_time INTEGER NOT NULL DEFAULT 0,
+  reworked INTEGER NOT NULL DEFAULT 0, reviewed INTEGER NOT NULL DEFAULT 0, callbacks INTEGER NOT NULL DEFAULT 0,
+  satisfied INTEGER NOT NULL DEFAULT 0, basically_satisfied INTEGER NOT NULL DEFAULT 0,
+  unsatisfied INTEGER NOT NULL DEFAULT 0, closed INTEGER NOT NULL DEFAULT 0,
+  closed_on_time INTEGER NOT NULL DEFAULT 0, closed_first_pass INTEGER NOT NULL DEFAULT 0,
+  merged INTEGER NOT NULL DEFAULT 0, PRIMARY KEY (day, department)
+) WITHOUT ROWID;
+
+CREATE TABLE report_ticket_by_department_monthly (
+  month INTEGER NOT NULL, department INTEGER NOT NULL, created INTEGER NOT NULL DEFAULT 0,
+  closed_on_spot INTEGER NOT NULL DEFAULT 0, rejected INTEGER NOT NULL DEFAULT 0,
+  referred INTEGER NOT NULL DEFAULT 0, dispatched INTEGER NOT NULL DEFAULT 0,
+  redispatched INTEGER NOT NULL DEFAULT 0, reopened INTEGER NOT NULL DEFAULT 0, signed INTEGER NOT NULL DEFAULT 0,
+  signed_on_time INTEGER NOT NULL DEFAULT 0, returned INTEGER NOT NULL DEFAULT 0,
+  extension_requested INTEGER NOT NULL DEFAULT 0, extension_approved INTEGER NOT NULL DEFAULT 0,
+  replied INTEGER NOT NULL DEFAULT 0, replied_on_time INTEGER NOT NULL DEFAULT 0,
+  reworked INTEGER NOT NULL DEFAULT 0, reviewed INTEGER NOT NULL DEFAULT 0, callbacks INTEGER NOT NULL DEFAULT 0,
+  satisfied INTEGER NOT NULL DEFAULT 0, basically_satisfied INTEGER NOT NULL DEFAULT 0,
+  unsatisfied INTEGER NOT NULL DEFAULT 0, closed INTEGER NOT NULL DEFAULT 0,
+  closed_on_time INTEGER NOT NULL DEFAULT 0, closed_first_pass INTEGER NOT NULL DEFAULT 0,
+  merged INTEGER NOT NULL DEFAULT 0, PRIMARY KEY (month, department)
+) WITHOUT ROWID;
+
 CREATE VIEW report_ticket_delta AS SELECT
   0 AS hour, type, channel, category, department, created, closed_on_spot, rejected, referred, dispatched,
   redispatched, reopened, signed, signed_on_time, returned, extension_requested, extension_approved, replied,
@@ -554,6 +690,265 @@ CREATE TRIGGER report_ticket_delta_insert INSTEAD OF INSERT ON report_ticket_del
     COALESCE(new.unsatisfied, 0), COALESCE(new.closed, 0), COALESCE(new.closed_on_time, 0),
     COALESCE(new.closed_first_pass, 0), COALESCE(new.merged, 0))
   ON CONFLICT (month, type, channel, category, department) DO UPDATE SET
+    created = created + excluded.created, closed_on_spot = closed_on_spot + excluded.closed_on_spot,
+    rejected = rejected + excluded.rejected, referred = referred + excluded.referred,
+    dispatched = dispatched + excluded.dispatched, redispatched = redispatched + excluded.redispatched,
+    reopened = reopened + excluded.reopened, signed = signed + excluded.signed,
+    signed_on_time = signed_on_time + excluded.signed_on_time, returned = returned + excluded.returned,
+    extension_requested = extension_requested + excluded.extension_requested,
+    extension_approved = extension_approved + excluded.extension_approved, replied = replied + excluded.replied,
+    replied_on_time = replied_on_time + excluded.replied_on_time, reworked = reworked + excluded.reworked,
+    reviewed = reviewed + excluded.reviewed, callbacks = callbacks + excluded.callbacks,
+    satisfied = satisfied + excluded.satisfied,
+    basically_satisfied = basically_satisfied + excluded.basically_satisfied,
+    unsatisfied = unsatisfied + excluded.unsatisfied, closed = closed + excluded.closed,
+    closed_on_time = closed_on_time + excluded.closed_on_time,
+    closed_first_pass = closed_first_pass + excluded.closed_first_pass, merged = merged + excluded.merged;
+  INSERT INTO report_ticket_all_hourly (
+    hour, created, closed_on_spot, rejected, referred, dispatched, redispatched, reopened, signed, signed_on_time,
+    returned, extension_requested, extension_approved, replied, replied_on_time, reworked, reviewed, callbacks,
+    satisfied, basically_satisfied, unsatisfied, closed, closed_on_time, closed_first_pass, merged)
+  VALUES (
+    new.hour, COALESCE(new.created, 0), COALESCE(new.closed_on_spot, 0), COALESCE(new.rejected, 0),
+    COALESCE(new.referred, 0), COALESCE(new.dispatched, 0), COALESCE(new.redispatched, 0), COALESCE(new.reopened, 0),
+    COALESCE(new.signed, 0), COALESCE(new.signed_on_time, 0), COALESCE(new.returned, 0),
+    COALESCE(new.extension_requested, 0), COALESCE(new.extension_approved, 0), COALESCE(new.replied, 0),
+    COALESCE(new.replied_on_time, 0), COALESCE(new.reworked, 0), COALESCE(new.reviewed, 0),
+    COALESCE(new.callbacks, 0), COALESCE(new.satisfied, 0), COALESCE(new.basically_satisfied, 0),
+    COALESCE(new.unsatisfied, 0), COALESCE(new.closed, 0), COALESCE(new.closed_on_time, 0),
+    COALESCE(new.closed_first_pass, 0), COALESCE(new.merged, 0))
+  ON CONFLICT (hour) DO UPDATE SET
+    created = created + excluded.created, closed_on_spot = closed_on_spot + excluded.closed_on_spot,
+    rejected = rejected + excluded.rejected, referred = referred + excluded.referred,
+    dispatched = dispatched + excluded.dispatched, redispatched = redispatched + excluded.redispatched,
+    reopened = reopened + excluded.reopened, signed = signed + excluded.signed,
+    signed_on_time = signed_on_time + excluded.signed_on_time, returned = returned + excluded.returned,
+    extension_requested = extension_requested + excluded.extension_requested,
+    extension_approved = extension_approved + excluded.extension_approved, replied = replied + excluded.replied,
+    replied_on_time = replied_on_time + excluded.replied_on_time, reworked = reworked + excluded.reworked,
+    reviewed = reviewed + excluded.reviewed, callbacks = callbacks + excluded.callbacks,
+    satisfied = satisfied + excluded.satisfied,
+    basically_satisfied = basically_satisfied + excluded.basically_satisfied,
+    unsatisfied = unsatisfied + excluded.unsatisfied, closed = closed + excluded.closed,
+    closed_on_time = closed_on_time + excluded.closed_on_time,
+    closed_first_pass = closed_first_pass + excluded.closed_first_pass, merged = merged + excluded.merged;
+  INSERT INTO report_ticket_all_daily (
+    day, created, closed_on_spot, rejected, referred, dispatched, redispatched, reopened, signed, signed_on_time,
+    returned, extension_requested, extension_approved, replied, replied_on_time, reworked, reviewed, callbacks,
+    satisfied, basically_satisfied, unsatisfied, closed, closed_on_time, closed_first_pass, merged)
+  VALUES (
+    (new.hour + 8) / 24, COALESCE(new.created, 0), COALESCE(new.closed_on_spot, 0), COALESCE(new.rejected, 0),
+    COALESCE(new.referred, 0), COALESCE(new.dispatched, 0), COALESCE(new.redispatched, 0), COALESCE(new.reopened, 0),
+    COALESCE(new.signed, 0), COALESCE(new.signed_on_time, 0), COALESCE(new.returned, 0),
+    COALESCE(new.extension_requested, 0), COALESCE(new.extension_approved, 0), COALESCE(new.replied, 0),
+    COALESCE(new.replied_on_time, 0), COALESCE(new.reworked, 0), COALESCE(new.reviewed, 0),
+    COALESCE(new.callbacks, 0), COALESCE(new.satisfied, 0), COALESCE(new.basically_satisfied, 0),
+    COALESCE(new.unsatisfied, 0), COALESCE(new.closed, 0), COALESCE(new.closed_on_time, 0),
+    COALESCE(new.closed_first_pass, 0), COALESCE(new.merged, 0))
+  ON CONFLICT (day) DO UPDATE SET
+    created = created + excluded.created, closed_on_spot = closed_on_spot + excluded.closed_on_spot,
+    rejected = rejected + excluded.rejected, referred = referred + excluded.referred,
+    dispatched = dispatched + excluded.dispatched, redispatched = redispatched + excluded.redispatched,
+    reopened = reopened + excluded.reopened, signed = signed + excluded.signed,
+    signed_on_time = signed_on_time + excluded.signed_on_time, returned = returned + excluded.returned,
+    extension_requested = extension_requested + excluded.extension_requested,
+    extension_approved = extension_approved + excluded.extension_approved, replied = replied + excluded.replied,
+    replied_on_time = replied_on_time + excluded.replied_on_time, reworked = reworked + excluded.reworked,
+    reviewed = reviewed + excluded.reviewed, callbacks = callbacks + excluded.callbacks,
+    satisfied = satisfied + excluded.satisfied,
+    basically_satisfied = basically_satisfied + excluded.basically_satisfied,
+    unsatisfied = unsatisfied + excluded.unsatisfied, closed = closed + excluded.closed,
+    closed_on_time = closed_on_time + excluded.closed_on_time,
+    closed_first_pass = closed_first_pass + excluded.closed_first_pass, merged = merged + excluded.merged;
+  INSERT INTO report_ticket_all_monthly (
+    month, created, closed_on_spot, rejected, referred, dispatched, redispatched, reopened, signed, signed_on_time,
+    returned, extension_requested, extension_approved, replied, replied_on_time, reworked, reviewed, callbacks,
+    satisfied, basically_satisfied, unsatisfied, closed, closed_on_time, closed_first_pass, merged)
+  VALUES (
+    CAST(strftime('%Y', (new.hour + 8) * 3600, 'unixepoch') AS INTEGER) * 12
+      + CAST(strftime('%m', (new.hour + 8) * 3600, 'unixepoch') AS INTEGER) - 1,
+    COALESCE(new.created, 0), COALESCE(new.closed_on_spot, 0), COALESCE(new.rejected, 0), COALESCE(new.referred, 0),
+    COALESCE(new.dispatched, 0), COALESCE(new.redispatched, 0), COALESCE(new.reopened, 0), COALESCE(new.signed, 0),
+    COALESCE(new.signed_on_time, 0), COALESCE(new.returned, 0), COALESCE(new.extension_requested, 0),
+    COALESCE(new.extension_approved, 0), COALESCE(new.replied, 0), COALESCE(new.replied_on_time, 0),
+    COALESCE(new.reworked, 0), COALESCE(new.reviewed, 0), COALESCE(new.callbacks, 0), COALESCE(new.satisfied, 0),
+    COALESCE(new.basically_satisfied, 0), COALESCE(new.unsatisfied, 0), COALESCE(new.closed, 0),
+    COALESCE(new.closed_on_time, 0), COALESCE(new.closed_first_pass, 0), COALESCE(new.merged, 0))
+  ON CONFLICT (month) DO UPDATE SET
+    created = created + excluded.created, closed_on_spot = closed_on_spot + excluded.closed_on_spot,
+    rejected = rejected + excluded.rejected, referred = referred + excluded.referred,
+    dispatched = dispatched + excluded.dispatched, redispatched = redispatched + excluded.redispatched,
+    reopened = reopened + excluded.reopened, signed = signed + excluded.signed,
+    signed_on_time = signed_on_time + excluded.signed_on_time, returned = returned + excluded.returned,
+    extension_requested = extension_requested + excluded.extension_requested,
+    extension_approved = extension_approved + excluded.extension_approved, replied = replied + excluded.replied,
+    replied_on_time = replied_on_time + excluded.replied_on_time, reworked = reworked + excluded.reworked,
+    reviewed = reviewed + excluded.reviewed, callbacks = callbacks + excluded.callbacks,
+    satisfied = satisfied + excluded.satisfied,
+    basically_satisfied = basically_satisfied + excluded.basically_satisfied,
+    unsatisfied = unsatisfied + excluded.unsatisfied, closed = closed + excluded.closed,
+    closed_on_time = closed_on_time + excluded.closed_on_time,
+    closed_first_pass = closed_first_pass + excluded.closed_first_pass, merged = merged + excluded.merged;
+  INSERT INTO report_ticket_by_type_channel_daily (
+    day, type, channel, created, closed_on_spot, rejected, referred, dispatched, redispatched, reopened, signed,
+    signed_on_time, returned, extension_requested, extension_approved, replied, replied_on_time, reworked, reviewed,
+    callbacks, satisfied, basically_satisfied, unsatisfied, closed, closed_on_time, closed_first_pass, merged)
+  VALUES (
+    (new.hour + 8) / 24, new.type, new.channel, COALESCE(new.created, 0), COALESCE(new.closed_on_spot, 0),
+    COALESCE(new.rejected, 0), COALESCE(new.referred, 0), COALESCE(new.dispatched, 0), COALESCE(new.redispatched, 0),
+    COALESCE(new.reopened, 0), COALESCE(new.signed, 0), COALESCE(new.signed_on_time, 0), COALESCE(new.returned, 0),
+    COALESCE(new.extension_requested, 0), COALESCE(new.extension_approved, 0), COALESCE(new.replied, 0),
+    COALESCE(new.replied_on_time, 0), COALESCE(new.reworked, 0), COALESCE(new.reviewed, 0),
+    COALESCE(new.callbacks, 0), COALESCE(new.satisfied, 0), COALESCE(new.basically_satisfied, 0),
+    COALESCE(new.unsatisfied, 0), COALESCE(new.closed, 0), COALESCE(new.closed_on_time, 0),
+    COALESCE(new.closed_first_pass, 0), COALESCE(new.merged, 0))
+  ON CONFLICT (day, type, channel) DO UPDATE SET
+    created = created + excluded.created, closed_on_spot = closed_on_spot + excluded.closed_on_spot,
+    rejected = rejected + excluded.rejected, referred = referred + excluded.referred,
+    dispatched = dispatched + excluded.dispatched, redispatched = redispatched + excluded.redispatched,
+    reopened = reopened + excluded.reopened, signed = signed + excluded.signed,
+    signed_on_time = signed_on_time + excluded.signed_on_time, returned = returned + excluded.returned,
+    extension_requested = extension_requested + excluded.extension_requested,
+    extension_approved = extension_approved + excluded.extension_approved, replied = replied + excluded.replied,
+    replied_on_time = replied_on_time + excluded.replied_on_time, reworked = reworked + excluded.reworked,
+    reviewed = reviewed + excluded.reviewed, callbacks = callbacks + excluded.callbacks,
+    satisfied = satisfied + excluded.satisfied,
+    basically_satisfied = basically_satisfied + excluded.basically_satisfied,
+    unsatisfied = unsatisfied + excluded.unsatisfied, closed = closed + excluded.closed,
+    closed_on_time = closed_on_time + excluded.closed_on_time,
+    closed_first_pass = closed_first_pass + excluded.closed_first_pass, merged = merged + excluded.merged;
+  INSERT INTO report_ticket_by_type_channel_monthly (
+    month, type, channel, created, closed_on_spot, rejected, referred, dispatched, redispatched, reopened, signed,
+    signed_on_time, returned, extension_requested, extension_approved, replied, replied_on_time, reworked, reviewed,
+    callbacks, satisfied, basically_satisfied, unsatisfied, closed, closed_on_time, closed_first_pass, merged)
+  VALUES (
+    CAST(strftime('%Y', (new.hour + 8) * 3600, 'unixepoch') AS INTEGER) * 12
+      + CAST(strftime('%m', (new.hour + 8) * 3600, 'unixepoch') AS INTEGER) - 1,
+    new.type, new.channel, COALESCE(new.created, 0), COALESCE(new.closed_on_spot, 0), COALESCE(new.rejected, 0),
+    COALESCE(new.referred, 0), COALESCE(new.dispatched, 0), COALESCE(new.redispatched, 0), COALESCE(new.reopened, 0),
+    COALESCE(new.signed, 0), COALESCE(new.signed_on_time, 0), COALESCE(new.returned, 0),
+    COALESCE(new.extension_requested, 0), COALESCE(new.extension_approved, 0), COALESCE(new.replied, 0),
+    COALESCE(new.replied_on_time, 0), COALESCE(new.reworked, 0), COALESCE(new.reviewed, 0),
+    COALESCE(new.callbacks, 0), COALESCE(new.satisfied, 0), COALESCE(new.basically_satisfied, 0),
+    COALESCE(new.unsatisfied, 0), COALESCE(new.closed, 0), COALESCE(new.closed_on_time, 0),
+    COALESCE(new.closed_first_pass, 0), COALESCE(new.merged, 0))
+  ON CONFLICT (month, type, channel) DO UPDATE SET
+    created = created + excluded.created, closed_on_spot = closed_on_spot + excluded.closed_on_spot,
+    rejected = rejected + excluded.rejected, referred = referred + excluded.referred,
+    dispatched = dispatched + excluded.dispatched, redispatched = redispatched + excluded.redispatched,
+    reopened = reopened + excluded.reopened, signed = signed + excluded.signed,
+    signed_on_time = signed_on_time + excluded.signed_on_time, returned = returned + excluded.returned,
+    extension_requested = extension_requested + excluded.extension_requested,
+    extension_approved = extension_approved + excluded.extension_approved, replied = replied + excluded.replied,
+    replied_on_time = replied_on_time + excluded.replied_on_time, reworked = reworked + excluded.reworked,
+    reviewed = reviewed + excluded.reviewed, callbacks = callbacks + excluded.callbacks,
+    satisfied = satisfied + excluded.satisfied,
+    basically_satisfied = basically_satisfied + excluded.basically_satisfied,
+    unsatisfied = unsatisfied + excluded.unsatisfied, closed = closed + excluded.closed,
+    closed_on_time = closed_on_time + excluded.closed_on_time,
+    closed_first_pass = closed_first_pass + excluded.closed_first_pass, merged = merged + excluded.merged;
+  INSERT INTO report_ticket_by_category_daily (
+    day, category, created, closed_on_spot, rejected, referred, dispatched, redispatched, reopened, signed,
+    signed_on_time, returned, extension_requested, extension_approved, replied, replied_on_time, reworked, reviewed,
+    callbacks, satisfied, basically_satisfied, unsatisfied, closed, closed_on_time, closed_first_pass, merged)
+  VALUES (
+    (new.hour + 8) / 24, new.category, COALESCE(new.created, 0), COALESCE(new.closed_on_spot, 0),
+    COALESCE(new.rejected, 0), COALESCE(new.referred, 0), COALESCE(new.dispatched, 0), COALESCE(new.redispatched, 0),
+    COALESCE(new.reopened, 0), COALESCE(new.signed, 0), COALESCE(new.signed_on_time, 0), COALESCE(new.returned, 0),
+    COALESCE(new.extension_requested, 0), COALESCE(new.extension_approved, 0), COALESCE(new.replied, 0),
+    COALESCE(new.replied_on_time, 0), COALESCE(new.reworked, 0), COALESCE(new.reviewed, 0),
+    COALESCE(new.callbacks, 0), COALESCE(new.satisfied, 0), COALESCE(new.basically_satisfied, 0),
+    COALESCE(new.unsatisfied, 0), COALESCE(new.closed, 0), COALESCE(new.closed_on_time, 0),
+    COALESCE(new.closed_first_pass, 0), COALESCE(new.merged, 0))
+  ON CONFLICT (day, category) DO UPDATE SET
+    created = created + excluded.created, closed_on_spot = closed_on_spot + excluded.closed_on_spot,
+    rejected = rejected + excluded.rejected, referred = referred + excluded.referred,
+    dispatched = dispatched + excluded.dispatched, redispatched = redispatched + excluded.redispatched,
+    reopened = reopened + excluded.reopened, signed = signed + excluded.signed,
+    signed_on_time = signed_on_time + excluded.signed_on_time, returned = returned + excluded.returned,
+    extension_requested = extension_requested + excluded.extension_requested,
+    extension_approved = extension_approved + excluded.extension_approved, replied = replied + excluded.replied,
+    replied_on_time = replied_on_time + excluded.replied_on_time, reworked = reworked + excluded.reworked,
+    reviewed = reviewed + excluded.reviewed, callbacks = callbacks + excluded.callbacks,
+    satisfied = satisfied + excluded.satisfied,
+    basically_satisfied = basically_satisfied + excluded.basically_satisfied,
+    unsatisfied = unsatisfied + excluded.unsatisfied, closed = closed + excluded.closed,
+    closed_on_time = closed_on_time + excluded.closed_on_time,
+    closed_first_pass = closed_first_pass + excluded.closed_first_pass, merged = merged + excluded.merged;
+  INSERT INTO report_ticket_by_category_monthly (
+    month, category, created, closed_on_spot, rejected, referred, dispatched, redispatched, reopened, signed,
+    signed_on_time, returned, extension_requested, extension_approved, replied, replied_on_time, reworked, reviewed,
+    callbacks, satisfied, basically_satisfied, unsatisfied, closed, closed_on_time, closed_first_pass, merged)
+  VALUES (
+    CAST(strftime('%Y', (new.hour + 8) * 3600, 'unixepoch') AS INTEGER) * 12
+      + CAST(strftime('%m', (new.hour + 8) * 3600, 'unixepoch') AS INTEGER) - 1,
+    new.category, COALESCE(new.created, 0), COALESCE(new.closed_on_spot, 0), COALESCE(new.rejected, 0),
+    COALESCE(new.referred, 0), COALESCE(new.dispatched, 0), COALESCE(new.redispatched, 0), COALESCE(new.reopened, 0),
+    COALESCE(new.signed, 0), COALESCE(new.signed_on_time, 0), COALESCE(new.returned, 0),
+    COALESCE(new.extension_requested, 0), COALESCE(new.extension_approved, 0), COALESCE(new.replied, 0),
+    COALESCE(new.replied_on_time, 0), COALESCE(new.reworked, 0), COALESCE(new.reviewed, 0),
+    COALESCE(new.callbacks, 0), COALESCE(new.satisfied, 0), COALESCE(new.basically_satisfied, 0),
+    COALESCE(new.unsatisfied, 0), COALESCE(new.closed, 0), COALESCE(new.closed_on_time, 0),
+    COALESCE(new.closed_first_pass, 0), COALESCE(new.merged, 0))
+  ON CONFLICT (month, category) DO UPDATE SET
+    created = created + excluded.created, closed_on_spot = closed_on_spot + excluded.closed_on_spot,
+    rejected = rejected + excluded.rejected, referred = referred + excluded.referred,
+    dispatched = dispatched + excluded.dispatched, redispatched = redispatched + excluded.redispatched,
+    reopened = reopened + excluded.reopened, signed = signed + excluded.signed,
+    signed_on_time = signed_on_time + excluded.signed_on_time, returned = returned + excluded.returned,
+    extension_requested = extension_requested + excluded.extension_requested,
+    extension_approved = extension_approved + excluded.extension_approved, replied = replied + excluded.replied,
+    replied_on_time = replied_on_time + excluded.replied_on_time, reworked = reworked + excluded.reworked,
+    reviewed = reviewed + excluded.reviewed, callbacks = callbacks + excluded.callbacks,
+    satisfied = satisfied + excluded.satisfied,
+    basically_satisfied = basically_satisfied + excluded.basically_satisfied,
+    unsatisfied = unsatisfied + excluded.unsatisfied, closed = closed + excluded.closed,
+    closed_on_time = closed_on_time + excluded.closed_on_time,
+    closed_first_pass = closed_first_pass + excluded.closed_first_pass, merged = merged + excluded.merged;
+  INSERT INTO report_ticket_by_department_daily (
+    day, department, created, closed_on_spot, rejected, referred, dispatched, redispatched, reopened, signed,
+    signed_on_time, returned, extension_requested, extension_approved, replied, replied_on_time, reworked, reviewed,
+    callbacks, satisfied, basically_satisfied, unsatisfied, closed, closed_on_time, closed_first_pass, merged)
+  VALUES (
+    (new.hour + 8) / 24, new.department, COALESCE(new.created, 0), COALESCE(new.closed_on_spot, 0),
+    COALESCE(new.rejected, 0), COALESCE(new.referred, 0), COALESCE(new.dispatched, 0), COALESCE(new.redispatched, 0),
+    COALESCE(new.reopened, 0), COALESCE(new.signed, 0), COALESCE(new.signed_on_time, 0), COALESCE(new.returned, 0),
+    COALESCE(new.extension_requested, 0), COALESCE(new.extension_approved, 0), COALESCE(new.replied, 0),
+    COALESCE(new.replied_on_time, 0), COALESCE(new.reworked, 0), COALESCE(new.reviewed, 0),
+    COALESCE(new.callbacks, 0), COALESCE(new.satisfied, 0), COALESCE(new.basically_satisfied, 0),
+    COALESCE(new.unsatisfied, 0), COALESCE(new.closed, 0), COALESCE(new.closed_on_time, 0),
+    COALESCE(new.closed_first_pass, 0), COALESCE(new.merged, 0))
+  ON CONFLICT (day, department) DO UPDATE SET
+    created = created + excluded.created, closed_on_spot = closed_on_spot + excluded.closed_on_spot,
+    rejected = rejected + excluded.rejected, referred = referred + excluded.referred,
+    dispatched = dispatched + excluded.dispatched, redispatched = redispatched + excluded.redispatched,
+    reopened = reopened + excluded.reopened, signed = signed + excluded.signed,
+    signed_on_time = signed_on_time + excluded.signed_on_time, returned = returned + excluded.returned,
+    extension_requested = extension_requested + excluded.extension_requested,
+    extension_approved = extension_approved + excluded.extension_approved, replied = replied + excluded.replied,
+    replied_on_time = replied_on_time + excluded.replied_on_time, reworked = reworked + excluded.reworked,
+    reviewed = reviewed + excluded.reviewed, callbacks = callbacks + excluded.callbacks,
+    satisfied = satisfied + excluded.satisfied,
+    basically_satisfied = basically_satisfied + excluded.basically_satisfied,
+    unsatisfied = unsatisfied + excluded.unsatisfied, closed = closed + excluded.closed,
+    closed_on_time = closed_on_time + excluded.closed_on_time,
+    closed_first_pass = closed_first_pass + excluded.closed_first_pass, merged = merged + excluded.merged;
+  INSERT INTO report_ticket_by_department_monthly (
+    month, department, created, closed_on_spot, rejected, referred, dispatched, redispatched, reopened, signed,
+    signed_on_time, returned, extension_requested, extension_approved, replied, replied_on_time, reworked, reviewed,
+    callbacks, satisfied, basically_satisfied, unsatisfied, closed, closed_on_time, closed_first_pass, merged)
+  VALUES (
+    CAST(strftime('%Y', (new.hour + 8) * 3600, 'unixepoch') AS INTEGER) * 12
+      + CAST(strftime('%m', (new.hour + 8) * 3600, 'unixepoch') AS INTEGER) - 1,
+    new.department, COALESCE(new.created, 0), COALESCE(new.closed_on_spot, 0), COALESCE(new.rejected, 0),
+    COALESCE(new.referred, 0), COALESCE(new.dispatched, 0), COALESCE(new.redispatched, 0), COALESCE(new.reopened, 0),
+    COALESCE(new.signed, 0), COALESCE(new.signed_on_time, 0), COALESCE(new.returned, 0),
+    COALESCE(new.extension_requested, 0), COALESCE(new.extension_approved, 0), COALESCE(new.replied, 0),
+    COALESCE(new.replied_on_time, 0), COALESCE(new.reworked, 0), COALESCE(new.reviewed, 0),
+    COALESCE(new.callbacks, 0), COALESCE(new.satisfied, 0), COALESCE(new.basically_satisfied, 0),
+    COALESCE(new.unsatisfied, 0), COALESCE(new.closed, 0), COALESCE(new.closed_on_time, 0),
+    COALESCE(new.closed_first_pass, 0), COALESCE(new.merged, 0))
+  ON CONFLICT (month, department) DO UPDATE SET
     created = created + excluded.created, closed_on_spot = closed_on_spot + excluded.closed_on_spot,
     rejected = rejected + excluded.rejected, referred = referred + excluded.referred,
     dispatched = dispatched + excluded.dispatched, redispatched = redispatched + excluded.redispatched,
