@@ -176,22 +176,120 @@ awaitable<void> agent_call_action(ApiContext& ctx, const auth::Principal& who, c
   if (!why.empty()) throw Error(Errc::conflict, why);
 }
 
+// ---- the browser softphone (WebSocket only: its calls are tied to the connection) ----
+
+awaitable<json> browser_login(ApiContext& ctx, const auth::Principal& who, const std::string& remote_ip,
+                              const std::string& ws_session) {
+  auto agent = who.job_number;
+  auto device = "browser:" + agent;
+  // Bound first, so that an offer made right after the login finds the page.
+  auto bind = [agent, ws_session](pbx::CallManager& calls) { calls.browser_bind(agent, ws_session); };
+  co_await on_calls(ctx, bind);
+  auto login = [agent, device](acd::Router& r, acd::Ms now) { return r.login(agent, device, now); };
+  auto result = co_await on_router(acd_of(ctx), login);
+  if (!result.ok) {
+    auto unbind = [agent](pbx::CallManager& calls) { calls.browser_unbind(agent); };
+    co_await on_calls(ctx, unbind);
+    check(result);
+  }
+  json detail = {{"device", device}};
+  co_await record_audit(ctx, audit_by(who, "agent.login", agent, detail, remote_ip));
+  co_return co_await agent_json(ctx, agent);
+}
+
+std::string call_param(const json& params) {
+  auto call = text_field(params, "call", true);
+  if (call.empty() || call.size() > 80) throw Error(Errc::invalid_argument, "call: a call's uuid");
+  return call;
+}
+
+// call.invite, call.answer, call.reject, call.dtmf and call.bye of a browser leg;
+// nullopt when call.bye names no call (a desk-phone agent's hang-up: the agent's live call).
+awaitable<std::optional<json>> browser_call_rpc(ApiContext& ctx, const auth::Principal& who,
+                                                const std::string& ws_session, const std::string& method,
+                                                const json& params) {
+  const auto job = who.job_number;
+  if (method == "call.invite") {
+    auto number = text_field(params, "number", true);
+    auto sdp = text_field(params, "sdp", true);
+    auto place = [job, ws_session, number, sdp](pbx::CallManager& calls) {
+      return calls.browser_invite(job, ws_session, number, sdp);
+    };
+    auto answer = co_await on_calls(ctx, place);
+    co_return json{{"call", answer.call}, {"sdp", answer.sdp}};
+  }
+  if (method == "call.bye" && !params.contains("call")) co_return std::nullopt;
+  auto call = call_param(params);
+  if (method == "call.answer") {
+    auto sdp = text_field(params, "sdp", true);
+    auto answer = [job, ws_session, call, sdp](pbx::CallManager& calls) {
+      calls.browser_answer(job, ws_session, call, sdp);
+    };
+    co_await on_calls(ctx, answer);
+  } else if (method == "call.reject") {
+    auto reject = [job, ws_session, call](pbx::CallManager& calls) { calls.browser_reject(job, ws_session, call); };
+    co_await on_calls(ctx, reject);
+  } else if (method == "call.dtmf") {
+    auto digits = text_field(params, "digits", true);
+    auto keys = [job, ws_session, call, digits](pbx::CallManager& calls) {
+      calls.browser_dtmf(job, ws_session, call, digits);
+    };
+    co_await on_calls(ctx, keys);
+  } else {
+    auto bye = [job, ws_session, call](pbx::CallManager& calls) { calls.browser_bye(job, ws_session, call); };
+    co_await on_calls(ctx, bye);
+  }
+  co_return json{{"ok", true}};
+}
+
+awaitable<json> session_attach(ApiContext& ctx, const auth::Principal& who, const std::string& ws_session,
+                               const json& params) {
+  auto old_session = text_field(params, "session_id", true);
+  if (old_session.empty() || old_session.size() > 64)
+    throw Error(Errc::invalid_argument, "session_id: the session_id of an earlier session.ready");
+  auto job = who.job_number;
+  auto attach = [job, old_session, ws_session](pbx::CallManager& calls) {
+    return calls.browser_attach(job, old_session, ws_session);
+  };
+  auto live = co_await on_calls(ctx, attach);
+  json out = {{"session_id", ws_session}, {"call", live.empty() ? json(nullptr) : json(live)}};
+  if (ctx.acd) out["agent"] = co_await agent_json(ctx, job);
+  co_return out;
+}
+
 }  // namespace
 
 awaitable<std::optional<json>> acd_rpc(ApiContext& ctx, const auth::Principal& who, const std::string& remote_ip,
-                                       const std::string& method, const json& params) {
-  static const std::set<std::string> known = {"agent.login", "agent.logout", "agent.state", "agent.wrapup_done",
-                                              "agent.wrapup_extend", "agent.get", "call.bye", "call.hold",
-                                              "call.transfer", "call.survey"};
+                                       const std::string& ws_session, const std::string& method, const json& params) {
+  static const std::set<std::string> known = {
+      "agent.login", "agent.logout", "agent.state", "agent.wrapup_done", "agent.wrapup_extend", "agent.get",
+      "call.bye",    "call.hold",    "call.transfer", "call.survey",   "call.invite",         "call.answer",
+      "call.reject", "call.dtmf",    "session.attach"};
   if (!known.count(method)) co_return std::nullopt;  // the caller answers method_not_found
+  // The browser's own calls (test phone, dial pad) and re-attaching are not only agents' business.
+  if (method == "session.attach") co_return co_await session_attach(ctx, who, ws_session, params);
+  const bool own_call = method == "call.invite" || method == "call.dtmf" || method == "call.bye";
+  if (own_call && auth::roles_have(who.roles, Permission::calls_place)) {
+    if (auto handled = co_await browser_call_rpc(ctx, who, ws_session, method, params)) co_return handled;
+  }
   if (!auth::roles_have(who.roles, Permission::agent_work))
     throw Error(Errc::forbidden, "this needs the permission agent.work");
+  if (method == "call.answer" || method == "call.reject") {
+    if (auto handled = co_await browser_call_rpc(ctx, who, ws_session, method, params)) co_return handled;
+  }
   if (method == "agent.login") {
-    if (params.value("device", "extension") != "extension")
-      throw Error(Errc::invalid_argument, "device: only \"extension\" devices on this server for now");
+    auto device = params.value("device", "extension");
+    if (device == "browser") co_return co_await browser_login(ctx, who, remote_ip, ws_session);
+    if (device != "extension") throw Error(Errc::invalid_argument, "device: \"browser\" or \"extension\"");
     co_return co_await agent_login(ctx, who, remote_ip, params);
   }
-  if (method == "agent.logout") co_return co_await agent_logout(ctx, who, remote_ip);
+  if (method == "agent.logout") {
+    auto out = co_await agent_logout(ctx, who, remote_ip);
+    auto job = who.job_number;
+    auto unbind = [job](pbx::CallManager& calls) { calls.browser_unbind(job); };
+    co_await on_calls(ctx, unbind);
+    co_return out;
+  }
   if (method == "agent.state") co_return co_await agent_state(ctx, who, params);
   if (method == "agent.wrapup_done") co_return co_await agent_wrapup(ctx, who, json::object());
   if (method == "agent.wrapup_extend") {
@@ -220,6 +318,10 @@ void push_acd_notice(WsHub& hub, const acd::Notice& notice) {
   } else {
     hub.send_to_job_number(notice.to_agent, message);
   }
+}
+
+void push_to_session(WsHub& hub, const std::string& session, const std::string& method, const std::string& params) {
+  hub.send_to_session(session, std::make_shared<const std::string>(rpc_event(method, json::parse(params))));
 }
 
 void add_acd_routes(Router& router, Api& api) {

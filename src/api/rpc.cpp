@@ -61,7 +61,7 @@ json principal_json(const auth::Principal& p) {
 }  // namespace
 
 awaitable<std::optional<std::string>> Api::handle_rpc(const auth::Principal& principal, const std::string& remote_ip,
-                                                      const std::string& text) {
+                                                      const std::string& ws_session, const std::string& text) {
   json request = json::parse(text, nullptr, false);
   if (request.is_discarded()) co_return error_reply(nullptr, rpc_error::parse_error, "not valid JSON").dump();
   if (!request.is_object() || request.value("jsonrpc", "") != "2.0" || !request.contains("method") ||
@@ -103,7 +103,7 @@ awaitable<std::optional<std::string>> Api::handle_rpc(const auth::Principal& pri
       }
       auto delivered = co_await broadcast_notice(context_, principal, remote_ip, text_it->get<std::string>(), level);
       result = {{"delivered_to", delivered}};
-    } else if (auto handled = co_await acd_rpc(context_, principal, remote_ip, method, params)) {
+    } else if (auto handled = co_await acd_rpc(context_, principal, remote_ip, ws_session, method, params)) {
       result = std::move(*handled);
     } else {
       co_return is_notification

@@ -31,7 +31,8 @@ struct ApiContext;
 
 // agent.* and call.* methods (routes_acd.cpp); nullopt when `method` is not one of theirs.
 boost::asio::awaitable<std::optional<nlohmann::json>> acd_rpc(ApiContext& ctx, const auth::Principal& who,
-                                                               const std::string& remote_ip, const std::string& method,
+                                                               const std::string& remote_ip,
+                                                               const std::string& ws_session, const std::string& method,
                                                                const nlohmann::json& params);
 
 // A server-pushed event: {"jsonrpc":"2.0","method":NAME,"params":PARAMS}

@@ -60,6 +60,17 @@ std::size_t WsHub::send_to_job_number(const std::string& job_number, const Share
   return n;
 }
 
+std::size_t WsHub::send_to_session(const std::string& session_id, const SharedText& message) {
+  std::size_t n = 0;
+  for (auto& c : snapshot()) {
+    if (c->session_id() == session_id) {
+      c->send(message);
+      ++n;
+    }
+  }
+  return n;
+}
+
 void WsHub::close_all() {
   for (auto& c : snapshot()) c->close(1001, "server shutting down");
 }

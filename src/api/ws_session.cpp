@@ -14,7 +14,12 @@
 #include <boost/beast/websocket/ssl.hpp>
 #include <deque>
 
+#include <sodium.h>
+
+#include <boost/asio/post.hpp>
+
 #include "hotline/core/clock.hpp"
+#include "hotline/pbx/calls.hpp"
 #include "rpc.hpp"
 
 namespace hotline::api {
@@ -25,6 +30,18 @@ namespace websocket = beast::websocket;
 namespace asio = boost::asio;
 using asio::awaitable;
 using asio::use_awaitable;
+
+std::string new_session_id() {
+  unsigned char bytes[16];
+  randombytes_buf(bytes, sizeof bytes);
+  static constexpr char hex[] = "0123456789abcdef";
+  std::string out;
+  for (unsigned char b : bytes) {
+    out += hex[b >> 4];
+    out += hex[b & 15];
+  }
+  return out;
+}
 
 // One WebSocket connection. Everything below runs on the connection's strand
 // (the executor of its socket): the read loop coroutine, the write chain and
@@ -38,6 +55,7 @@ class WsSession final : public WsConnection, public std::enable_shared_from_this
         limits_(api.context().config.websocket),
         principal_(std::move(principal)),
         remote_ip_(std::move(remote_ip)),
+        session_id_(new_session_id()),
         expiry_(ws_.get_executor()) {}
 
   void start(UpgradeRequest request) {
@@ -57,6 +75,7 @@ class WsSession final : public WsConnection, public std::enable_shared_from_this
   }
 
   const auth::Principal& principal() const override { return principal_; }
+  const std::string& session_id() const override { return session_id_; }
 
  private:
   awaitable<void> run(UpgradeRequest request, std::shared_ptr<WsSession> self) {
@@ -79,6 +98,7 @@ class WsSession final : public WsConnection, public std::enable_shared_from_this
     enqueue(std::make_shared<const std::string>(
         rpc_event("session.ready", {{"protocol", kWsProtocolVersion},
                                     {"user", {{"user_id", principal_.user_id}, {"job_number", principal_.job_number}}},
+                                    {"session_id", session_id_},
                                     {"server_time", format_utc(now_ms())}})));
 
     beast::flat_buffer buffer;
@@ -93,12 +113,17 @@ class WsSession final : public WsConnection, public std::enable_shared_from_this
       }
       std::string text = beast::buffers_to_string(buffer.data());
       buffer.consume(buffer.size());
-      auto reply = co_await api_.handle_rpc(principal_, remote_ip_, text);
+      auto reply = co_await api_.handle_rpc(principal_, remote_ip_, session_id_, text);
       if (reply) enqueue(std::make_shared<const std::string>(std::move(*reply)));
     }
     closed_ = true;
     expiry_.cancel();
     api_.context().hub.remove(hub_id_);
+    // Its browser softphone (device, calls) now waits for a re-attach, or ends.
+    auto& ctx = api_.context();
+    if (ctx.calls) {
+      asio::post(ctx.sip_strand, [calls = ctx.calls, id = session_id_] { calls->browser_closed(id); });
+    }
     spdlog::debug("event=ws.closed user={} reason=\"{}\"", principal_.job_number, ec.message());
   }
 
@@ -168,6 +193,7 @@ class WsSession final : public WsConnection, public std::enable_shared_from_this
   const WebSocketConfig& limits_;
   auth::Principal principal_;
   std::string remote_ip_;
+  const std::string session_id_;
   std::uint64_t hub_id_ = 0;
   asio::steady_timer expiry_;
   std::deque<SharedText> queue_;

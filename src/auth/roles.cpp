@@ -89,6 +89,8 @@ std::string_view to_string(Permission permission) {
       return "acd.manage";
     case Permission::reports_read:
       return "reports.read";
+    case Permission::calls_place:
+      return "calls.place";
   }
   return "unknown";
 }
@@ -140,6 +142,8 @@ bool role_has(Role role, Permission permission) {
       return role == Role::admin;
     case Permission::agent_work:
       return role == Role::agent || role == Role::supervisor;
+    case Permission::calls_place:
+      return role == Role::agent || role == Role::supervisor || role == Role::admin;
     case Permission::acd_read:
     case Permission::acd_supervise:
       return role == Role::supervisor || role == Role::admin;

@@ -590,6 +590,7 @@ Config parse_config(const std::string& text, const std::string& source_name) {
       w.integer("max_message_bytes", c.websocket.max_message_bytes, 256, 16 << 20);
       w.integer("ping_interval_seconds", c.websocket.ping_interval_seconds, 1, 3600);
       w.integer("max_connections", c.websocket.max_connections, 1, 1000000);
+      w.integer("reattach_grace_seconds", c.websocket.reattach_grace_seconds, 1, 600);
     });
     r.object("auth", [&](ObjectReader& a) {
       a.integer("session_ttl_seconds", c.auth.session_ttl_seconds, 1, 30 * 86400);

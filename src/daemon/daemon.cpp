@@ -282,6 +282,10 @@ int run_daemon(const Config& config) {
     });
   });
   calls.use_acd(acd_service);
+  // Browser softphones: call.invite / call.state go to the page's own connection.
+  calls.use_browser_push([&hub](const std::string& session, const std::string& method, const std::string& params) {
+    api::push_to_session(hub, session, method, params);
+  });
   // A phone that unregisters (or lets its registration expire) logs its agent out: device_lost.
   registrar.on_unregistered([&acd_service](const std::string& username) {
     acd_service.post([device = "extension:" + username](acd::Router& router, acd::Ms now) {

@@ -59,6 +59,14 @@ struct Leg {
   bool late_offer = false;  // its INVITE had no SDP: our 200 offers, its ACK answers (RFC 3261 §13.2.1)
   acd::OfferId offer = 0;   // agent legs: the ACD's offer it rings for
   std::string agent;        // agent legs: the agent's job number
+  // Browser legs (WebRTC, signalled over the WebSocket; browser_call.cpp): no SIP dialog.
+  bool browser = false;
+  std::string ws_session;  // the WebSocket session its pushes go to
+  std::string user;        // the job number of the browser's user
+  media::WebRtcLocal webrtc;         // our ICE credentials etc., for our SDP
+  media::LegId pending_media = 0;    // re-attach: the fresh WebRTC leg offered to the new page
+  std::uint16_t pending_port = 0;
+  media::WebRtcLocal pending_webrtc;
 };
 
 // A citizen in an ACD queue: waiting (music, announcements, the callback
@@ -168,6 +176,11 @@ struct CallManager::Impl {
   // calls.cpp: setting up
   void on_invite(sip::TransactionId id, const sip::Message& request, const sip::Source& source);
   void start_call(sip::TransactionId id, const sip::Message& request, const sip::Source& source, const Caller& caller);
+  struct Supervised;
+  Call& create_call(const std::string& caller_number, const std::string& number, const Caller& caller,
+                    const Route& route, const std::optional<Supervised>& supervised);
+  void route_call(Call& call, Leg& a, const Route& route, const Caller& caller,
+                  const std::optional<Supervised>& supervised);
   bool dial(Call& call, const std::vector<sip::Format>& formats, const Route& route, const std::string& role,
             int& status_out);
   void on_invite_response(Call& call, Leg& leg, sip::TransactionId id, const sip::Message& response);
@@ -226,6 +239,31 @@ struct CallManager::Impl {
   void queue_call_ended(Call& call);  // from end_call
   void mark_devices_busy(Call& call, std::vector<std::string> devices);
   Route outbound_route(const std::string& number, std::string& why);
+
+  // browser_call.cpp: WebRTC legs signalled over the WebSocket
+  struct BrowserSession {
+    std::string user;      // job number
+    bool agent = false;    // an agent's browser device is bound to it
+    bool connected = true;
+    std::unique_ptr<boost::asio::steady_timer> grace;  // after a disconnect: the time left to re-attach
+  };
+  std::unordered_map<std::string, BrowserSession> browser_sessions;  // by WebSocket session id
+  std::unordered_map<std::string, std::string> browser_agents;       // job number -> session id
+  CallManager::BrowserPush browser_push;
+  struct LastEnd {
+    std::string uuid;
+    std::string cause;
+  } last_end;  // the call end_call ended last: why a browser's call ended at once
+  void bye(Call& call, Leg& leg);  // ends our side of a leg's dialog: BYE, or nothing for a browser leg
+  void push_to_browser(const Leg& leg, const std::string& method, const std::string& params_json);
+  void push_call_state(const Call& call, const Leg& leg, const std::string& state, const std::string& cause = {});
+  Leg* add_browser_leg(Call& call, const std::string& role, const std::string& user, const std::string& ws_session);
+  std::string browser_offer(Call& call, Leg& leg);
+  void ring_browser_agent(Call& call, const acd::Offer& offer);
+  void on_browser_media(std::uint64_t call_id, int leg_index, const media::WebRtcState& state);
+  void browser_grace_over(const std::string& ws_session);
+  void take_over_agent_leg(Call& call, Leg& fresh);
+  Leg* browser_leg(Call& call, const std::string& ws_session);
 
   // helpers
   Call* find_call(std::uint64_t id);

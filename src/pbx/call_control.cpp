@@ -58,6 +58,7 @@ std::string CallManager::agent_hold(const std::string& agent, bool on) {
     call->media->set_flow(leg->media, to_flow(leg->direction));
   }
   impl_->on_agent_hold(*call, *leg, on);
+  if (leg->browser) impl_->push_call_state(*call, *leg, on ? "held" : "connected");
   return {};
 }
 
@@ -84,7 +85,7 @@ std::string CallManager::agent_transfer(const std::string& agent, const std::str
   // The agent's part ends here: the ACD counts the call as transferred and the agent goes to wrap-up.
   impl_->acd->post([agent, target](acd::Router& router, acd::Ms now) { router.transferred(agent, target, now); });
   call->queued.reset();
-  impl_->send_in_dialog(*call, *leg, leg->dialog.request("BYE"), Purpose::bye);
+  impl_->bye(*call, *leg);
   impl_->end_leg(*call, *leg, 200, "transferred", "callee");
   leg->agent.clear();
   if (wait) {
@@ -124,7 +125,7 @@ std::string CallManager::agent_to_flow(const std::string& agent, const std::stri
   spdlog::info("event=acd.to_flow call={} agent={} flow={}", call->uuid, agent, flow);
   impl_->acd->post([agent](acd::Router& router, acd::Ms now) { router.call_ended(agent, acd::HangupSide::agent, now); });
   call->queued.reset();
-  impl_->send_in_dialog(*call, *leg, leg->dialog.request("BYE"), Purpose::bye);
+  impl_->bye(*call, *leg);
   impl_->end_leg(*call, *leg, 200, "to_flow", "callee");
   leg->agent.clear();
   if (call->ivr) call->ivr_path = call->ivr->path_json();

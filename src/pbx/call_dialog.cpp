@@ -132,7 +132,9 @@ void CallManager::Impl::on_info(Call& call, Leg& leg, sip::TransactionId id, con
   call.media->digit_from_signalling(leg.media, event);
   Leg* partner = leg.partner >= 0 ? call.legs[leg.partner].get() : nullptr;
   // Digits may be an ID number: never logged, only passed on.
-  if (partner && partner->confirmed && !partner->ended) {
+  if (partner && partner->confirmed && !partner->ended && partner->browser) {
+    call.media->send_digits(partner->media, std::string(1, digit->digit));
+  } else if (partner && partner->confirmed && !partner->ended) {
     auto info = partner->dialog.request("INFO");
     info.content_type = request.content_type;
     info.body = request.body;
@@ -208,6 +210,7 @@ void CallManager::Impl::end_leg(Call& call, Leg& leg, int status, const std::str
     leg.partner = -1;
   }
   legs_active.set(--legs_open);
+  if (leg.browser) push_call_state(call, leg, "ended", cause);
 }
 
 void CallManager::Impl::end_call(Call& call, const std::string& cause, const std::string& side) {
@@ -215,6 +218,7 @@ void CallManager::Impl::end_call(Call& call, const std::string& cause, const std
     call.cause = cause;
     call.side = side;
   }
+  last_end = {call.uuid, call.cause};
   call.ring_timer.cancel();
   call.limit_timer.cancel();
   call.idle_timer.cancel();
@@ -229,7 +233,7 @@ void CallManager::Impl::end_call(Call& call, const std::string& cause, const std
     Leg& leg = *owned;
     if (!leg.ended) {
       if (leg.confirmed) {
-        send_in_dialog(call, leg, leg.dialog.request("BYE"), Purpose::bye);
+        bye(call, leg);
       } else if (!leg.inbound && leg.invite) {
         layer.cancel(leg.invite);
         clients.erase(leg.invite);

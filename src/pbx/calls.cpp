@@ -336,28 +336,7 @@ void CallManager::Impl::start_call(sip::TransactionId id, const sip::Message& re
     }
   }
 
-  auto owned = std::make_unique<Call>(strand);
-  Call& call = *owned;
-  call.id = next_call++;
-  call.uuid = new_uuid();
-  call.caller = request.from.uri.user;
-  call.dialled = number;
-  call.source = caller.source;
-  call.route = route.describe();
-  call.class_of_service = caller.class_of_service;
-  call.started_at = now_ms();
-  if (route.kind == Route::Kind::conference) {
-    join_room(call, route.target);
-  } else if (supervised) {
-    call.media = supervised->call->media;  // the supervisor's leg joins the agent's call's media
-    call.shared_media = true;
-    call.supervising = supervised->call->id;
-  } else {
-    call.media = media.open_session();
-  }
-  calls.emplace(call.id, std::move(owned));
-  calls_by_uuid[call.uuid] = call.id;
-  calls_active.set(static_cast<std::int64_t>(calls.size()));
+  Call& call = create_call(request.from.uri.user, number, caller, route, supervised);
 
   Leg& a = add_leg(call, "caller", caller.source, true);
   a.invite = id;
@@ -394,6 +373,41 @@ void CallManager::Impl::start_call(sip::TransactionId id, const sip::Message& re
   }
   call.media->set_remote(a.media, a.remote_address, a.remote_port, a.codec);
   call.media->set_flow(a.media, to_flow(a.direction));
+  route_call(call, a, route, caller, supervised);
+}
+
+Call& CallManager::Impl::create_call(const std::string& caller_number, const std::string& number,
+                                     const Caller& caller, const Route& route,
+                                     const std::optional<Supervised>& supervised) {
+  auto owned = std::make_unique<Call>(strand);
+  Call& call = *owned;
+  call.id = next_call++;
+  call.uuid = new_uuid();
+  call.caller = caller_number;
+  call.dialled = number;
+  call.source = caller.source;
+  call.route = route.describe();
+  call.class_of_service = caller.class_of_service;
+  call.started_at = now_ms();
+  if (route.kind == Route::Kind::conference) {
+    join_room(call, route.target);
+  } else if (supervised) {
+    call.media = supervised->call->media;  // the supervisor's leg joins the agent's call's media
+    call.shared_media = true;
+    call.supervising = supervised->call->id;
+  } else {
+    call.media = media.open_session();
+  }
+  calls.emplace(call.id, std::move(owned));
+  calls_by_uuid[call.uuid] = call.id;
+  calls_active.set(static_cast<std::int64_t>(calls.size()));
+  return call;
+}
+
+// The caller's leg `a` is set up (its media too): where the route takes it.
+void CallManager::Impl::route_call(Call& call, Leg& a, const Route& route, const Caller& caller,
+                                   const std::optional<Supervised>& supervised) {
+  const sip::TransactionId id = a.invite;  // 0 for a browser caller: respond() then does nothing
   if (route.kind != Route::Kind::reject && !call.shared_media) start_recording(call, a);
   call.limit_timer.expires_after(std::chrono::seconds(config.calls.max_call_seconds));
   call.limit_timer.async_wait([this, call_id = call.id](boost::system::error_code ec) {
@@ -410,7 +424,8 @@ void CallManager::Impl::start_call(sip::TransactionId id, const sip::Message& re
     case Route::Kind::extension:
     case Route::Kind::trunk: {
       std::vector<std::string> devices;
-      if (caller.source.rfind("extension:", 0) == 0) devices.push_back(caller.source);
+      if (caller.source.rfind("extension:", 0) == 0 || caller.source.rfind("browser:", 0) == 0)
+        devices.push_back(caller.source);
       if (route.kind == Route::Kind::extension) devices.push_back("extension:" + route.target);
       mark_devices_busy(call, std::move(devices));
       int status = 0;
@@ -664,7 +679,7 @@ void CallManager::Impl::on_leg_answered(Call& call, Leg& leg, const sip::Message
                   });
   if (!same_law) {
     spdlog::warn("event=call.answer_without_our_codec call={} leg={}", call.uuid, leg.index);
-    send_in_dialog(call, leg, leg.dialog.request("BYE"), Purpose::bye);
+    bye(call, leg);
     return on_leg_failed(call, leg, 488, "codec");
   }
   leg.formats = *answered;
@@ -678,7 +693,7 @@ void CallManager::Impl::on_leg_answered(Call& call, Leg& leg, const sip::Message
     Leg* keep = leg.transfer_for >= 0 ? call.legs[leg.transfer_for].get() : nullptr;
     Leg* referrer = leg.refer_from >= 0 ? call.legs[leg.refer_from].get() : nullptr;
     if (!keep || keep->ended) {
-      send_in_dialog(call, leg, leg.dialog.request("BYE"), Purpose::bye);
+      bye(call, leg);
       end_leg(call, leg, 200, "normal", "system");
       return end_call(call, "normal", "system");
     }
@@ -689,14 +704,14 @@ void CallManager::Impl::on_leg_answered(Call& call, Leg& leg, const sip::Message
     spdlog::info("event=call.transferred call={} leg={} to={}", call.uuid, keep->index, leg.endpoint);
     if (referrer && !referrer->ended) {
       notify_transfer(call, *referrer, 200, true);
-      send_in_dialog(call, *referrer, referrer->dialog.request("BYE"), Purpose::bye);
+      bye(call, *referrer);
       end_leg(call, *referrer, 200, "transferred", "system");
     }
     return;
   }
   Leg& a = *call.legs[0];
   if (a.ended) {
-    send_in_dialog(call, leg, leg.dialog.request("BYE"), Purpose::bye);
+    bye(call, leg);
     end_leg(call, leg, 200, "normal", "system");
     return end_call(call, "cancel", "caller");
   }
@@ -716,6 +731,7 @@ void CallManager::Impl::answer_caller(Call& call, Leg& a, int status) {
   call.answered_at = a.answered_at;
   call.status = status;
   spdlog::info("event=call.answered call={} route={}", call.uuid, call.route);
+  if (a.browser) push_call_state(call, a, "connected");
 }
 
 void CallManager::Impl::on_leg_failed(Call& call, Leg& leg, int status, const std::string& cause) {

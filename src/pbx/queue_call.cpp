@@ -278,6 +278,7 @@ void CallManager::Impl::ring_agent(const acd::Offer& offer) {
   if (offer.entry.callback) return start_callback_call(offer);
   Call* call = find_call(offer.entry.id);
   if (!call || call->legs[0]->ended) return failed(acd::OfferFailure::no_answer);  // the ACD hears of the hang-up
+  if (offer.device.rfind("browser:", 0) == 0) return ring_browser_agent(*call, offer);
   if (offer.device.rfind("extension:", 0) != 0) return failed(acd::OfferFailure::unreachable);
   Route route;
   route.kind = Route::Kind::extension;
@@ -338,7 +339,7 @@ void CallManager::Impl::on_agent_answered(Call& call, Leg& leg) {
       if (agent.ended) return;
       if (!ok) {
         // The ACD gave up on this offer meanwhile (timeout, another agent first): not this agent's call.
-        send_in_dialog(*c, agent, agent.dialog.request("BYE"), Purpose::bye);
+        bye(*c, agent);
         end_leg(*c, agent, 200, "offer_withdrawn", "system");
         if (!c->callback_entry.empty()) end_call(*c, "offer_withdrawn", "system");
         return;
@@ -359,7 +360,7 @@ void CallManager::Impl::on_agent_answered(Call& call, Leg& leg) {
       }
       Leg& citizen = *c->legs[0];
       if (!c->queued || citizen.ended) {
-        send_in_dialog(*c, agent, agent.dialog.request("BYE"), Purpose::bye);
+        bye(*c, agent);
         end_leg(*c, agent, 200, "caller_gone", "system");
         return;
       }
@@ -372,6 +373,7 @@ void CallManager::Impl::on_agent_answered(Call& call, Leg& leg) {
       citizen.partner = agent.index;
       agent.partner = citizen.index;
       spdlog::info("event=acd.connected call={} agent={}", c->uuid, agent.agent);
+      if (agent.browser) push_call_state(*c, agent, "connected");
       // Other agents still ringing for this caller (ring-all) were stopped by the ACD; any left go now.
       for (auto& other : c->legs) {
         if (other->role == "agent" && other->index != agent.index && !other->ended && !other->confirmed) {

@@ -79,8 +79,10 @@ class Api {
 
   // JSON-RPC over the WebSocket: one request in, one response out (or none
   // for a notification).
+  // ws_session: the connection's session id (browser softphone calls are tied to it).
   boost::asio::awaitable<std::optional<std::string>> handle_rpc(const auth::Principal& principal,
-                                                                const std::string& remote_ip, const std::string& text);
+                                                                const std::string& remote_ip,
+                                                                const std::string& ws_session, const std::string& text);
 
   const Router& router() const { return router_; }
   ApiContext& context() { return context_; }
@@ -113,6 +115,8 @@ void add_ivr_routes(Router& router, Api& api);
 void add_acd_routes(Router& router, Api& api);
 // A notice of the ACD (agent.state, queue.stats, call.ringing) to the consoles concerned.
 void push_acd_notice(WsHub& hub, const acd::Notice& notice);
+// A browser softphone's event (call.invite, call.state) to one connection.
+void push_to_session(WsHub& hub, const std::string& session, const std::string& method, const std::string& params);
 // Statistics and reports, comparisons, hot issues, staffing, CDR export (routes_reports.cpp).
 void add_report_routes(Router& router, Api& api);
 

@@ -26,6 +26,9 @@ class WsConnection {
   // shutdown, 1008 when the login session behind the connection has ended).
   virtual void close(std::uint16_t code, std::string reason) = 0;
   virtual const auth::Principal& principal() const = 0;
+  // Random per connection, announced in session.ready; a reloaded page names
+  // its old one in session.attach. Immutable: safe from any thread.
+  virtual const std::string& session_id() const = 0;
 };
 
 class WsHub {
@@ -38,6 +41,7 @@ class WsHub {
   std::size_t broadcast(const SharedText& message);
   std::size_t send_to_user(std::int64_t user_id, const SharedText& message);
   std::size_t send_to_job_number(const std::string& job_number, const SharedText& message);
+  std::size_t send_to_session(const std::string& session_id, const SharedText& message);
   void close_all();
   // Closes (1008) the connections whose login session ended: logout, a
   // disabled user, changed roles, a reset password. Returns how many.

@@ -52,6 +52,7 @@ enum class Permission {
   acd_supervise,  // force states, listen/whisper/barge, force release (all audited)
   acd_manage,     // queues and their members
   reports_read,  // statistics and reports, comparisons, hot issues, staffing (issue 9)
+  calls_place,   // place calls from the browser softphone (agents' outbound dial, the admin's test phone)
 };
 
 std::string_view to_string(Permission permission);

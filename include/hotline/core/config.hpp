@@ -35,6 +35,9 @@ struct WebSocketConfig {
   std::size_t max_message_bytes = 64 << 10;
   unsigned ping_interval_seconds = 20;
   std::size_t max_connections = 10000;
+  // After a browser softphone's connection drops: how long its agent device
+  // and live call wait for the page to come back (session.attach).
+  unsigned reattach_grace_seconds = 30;
 };
 
 struct AuthConfig {

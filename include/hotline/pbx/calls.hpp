@@ -116,6 +116,40 @@ class CallManager final : public sip::TransactionUser {
   // The agent's live call: uuid and caller for the screen pop; empty when none.
   std::string agent_call(const std::string& agent) const;
 
+  // ---- browser devices and browser calls (WebRTC legs; docs/websocket-protocol.md) ----
+  // On the SIP strand. `session` is the WebSocket connection's session id:
+  // the browser's pushes (call.invite, call.state) go to it. Failures throw
+  // hotline::Error (not_found: no such call of yours; invalid_argument: bad
+  // SDP or number; conflict: the call is not in a state for it).
+  using BrowserPush =
+      std::function<void(const std::string& session, const std::string& method, const std::string& params_json)>;
+  void use_browser_push(BrowserPush push);
+  // An agent logged in with device "browser:JOB": offers ring in this session.
+  void browser_bind(const std::string& job, const std::string& session);
+  void browser_unbind(const std::string& job);
+  // The WebSocket closed: its browser legs and device wait `grace` for a
+  // session.attach, then their calls end and the agent's device is lost.
+  void browser_closed(const std::string& session);
+  // A new connection (same user) takes over an old session's device and
+  // calls: each live call is offered again (call.invite with "reattach").
+  // Returns the live call's uuid (empty: none).
+  std::string browser_attach(const std::string& job, const std::string& old_session, const std::string& new_session);
+  struct BrowserCallAnswer {
+    std::string call;
+    std::string sdp;
+  };
+  // The browser places a call (test phone, outbound dial): its offer in,
+  // our answer out; the call is routed by the dial plan as from `job`.
+  BrowserCallAnswer browser_invite(const std::string& job, const std::string& session, const std::string& number,
+                                   const std::string& sdp);
+  void browser_answer(const std::string& job, const std::string& session, const std::string& call,
+                      const std::string& sdp);
+  void browser_reject(const std::string& job, const std::string& session, const std::string& call);
+  // Ends the browser's leg of the call (the whole call for its caller or agent).
+  void browser_bye(const std::string& job, const std::string& session, const std::string& call);
+  void browser_dtmf(const std::string& job, const std::string& session, const std::string& call,
+                    const std::string& digits);
+
   // Ends every call (BYE, CANCEL or 503), for a shutdown. On the SIP strand.
   void hang_up_all();
   std::size_t active_calls() const;
