@@ -327,6 +327,12 @@ test("the server's print view and printing the page to an A4 landscape PDF", asy
     assert.match(await wall.getByTestId("print-generated-by").textContent(), /sup 值班长老王/);
     assert.match(await wall.getByTestId("print-generated-at").textContent(), new RegExp(TODAY));
     await shot(wall, "reports-07-print-media");
+    // On A4 landscape (297 mm less the 2 × 8 mm margins ≈ 1,062 CSS px) the 28 columns fit the page width.
+    await wall.setViewportSize({ width: 1062, height: 750 });
+    const overflow = await wall.evaluate(() => document.querySelector('[data-testid="report-table"]').getBoundingClientRect().right - window.innerWidth);
+    assert.ok(overflow <= 1, `the table fits the printed page width (overflow ${overflow} px)`);
+    await shot(wall, "reports-07b-print-media-a4-width");
+    await wall.setViewportSize({ width: 1366, height: 768 });
     const pdfPath = path.join(ARTIFACTS, "reports-compare.pdf");
     const pdf = await wall.pdf({ path: pdfPath, preferCSSPageSize: true, printBackground: true });
     assert.equal(pdf.subarray(0, 5).toString("latin1"), "%PDF-");
