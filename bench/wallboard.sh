@@ -4,7 +4,8 @@
 # WebSocket connections, as the daemon does it, by wallboard/wallboard_bench.cpp
 # (compiled with g++ -O2 from the router's, the queue views' and the hub's own
 # sources into ~/.cache/hotline-bench, again whenever a source is newer; no
-# daemon, no network). Exit status 1 when a check fails, 2 when a p99 is 1 ms
+# daemon, no network). Exit status 1 when a check fails, 2 when a p99 on the
+# thread CPU clock is 1 ms
 # or more.
 #
 # Usage: bench/wallboard.sh
