@@ -107,6 +107,9 @@ Table compare_tables(const Table& current, const DayRange& current_range, const 
   if (!out.filters.empty() && out.filters.front().first == "统计时间") out.filters.front().first = "本期";
   out.filters.insert(out.filters.begin() + 1, {"对比期", base_range.label()});
   out.notes = current.notes;
+  // The print view and the exports name when and by whom the comparison was made.
+  out.generated_at = current.generated_at;
+  out.generated_by = current.generated_by;
   out.notes.push_back("增减 = 本期 − 对比期（比率为百分点）；增减率 = 增减 ÷ 对比期");
 
   // Key columns, then the measures to compare (by their position in each table).

@@ -100,6 +100,24 @@ export class Daemon {
     return code;
   }
 
+  /**
+   * Stops the daemon (it must exit 0), runs `between()` while it is down
+   * (e.g. to seed its SQLite file), and starts it again on new ports. The
+   * first run's log is kept beside the new one.
+   */
+  async restart(between) {
+    const code = await this.stop();
+    if (code !== 0) throw new Error(`hotlined exited with ${code} on restart:\n${this.log()}`);
+    if (between) await between();
+    const logPath = path.join(this.dataDir, "log", "hotlined.log");
+    if (fs.existsSync(logPath)) fs.renameSync(logPath, `${logPath}.before-restart`);
+    this.proc = null;
+    this.exit = null;
+    this.port = null;
+    this.adminToken = null;
+    return this.start();
+  }
+
   cleanup() {
     if (this.proc && !this.exit) this.proc.kill("SIGKILL");
     fs.rmSync(this.root, { recursive: true, force: true });

@@ -90,9 +90,14 @@ TEST_F(ReportsCompareDb, RowsMatchedByKeyAndPlace) {
   callers(2025, 2, "english", 2, 1);  // only last year
   auto now = range("2026-03-01", "2026-03-02");
   auto then = base_range(now, Preset::yoy);
-  auto t = compare_tables(calls(now, Bucket::day), now, calls(then, Bucket::day), then, Bucket::day,
-                          {"offered", "answer_rate"});
+  auto current = calls(now, Bucket::day);
+  current.generated_at = 1772330400000;
+  current.generated_by = "1001 张三";
+  auto t = compare_tables(current, now, calls(then, Bucket::day), then, Bucket::day, {"offered", "answer_rate"});
   auto json = to_json(t);
+  // The print view's and exports' footer: when and by whom.
+  EXPECT_EQ(t.generated_at, 1772330400000);
+  EXPECT_EQ(t.generated_by, "1001 张三");
   ASSERT_EQ(t.columns.size(), 2u + 8u);  // day, queue; 2 measures x (now, base, change, rate)
   // Day 1: 10 against 8 offered (+2, +25 %); answer rate 0.9 against 0.75 (+15 points, +20 %).
   const auto& day1 = json["rows"][0];

@@ -36,6 +36,7 @@ const routes: RouteRecordRaw[] = [
   { path: "/console", name: "console", component: () => import("./pages/ConsolePage.vue"), meta: { perm: "agent.work", title: "nav.console", wide: true } },
   { path: "/supervisor", name: "supervisor", component: () => import("./pages/SupervisorPage.vue"), meta: { perm: "acd.read", title: "nav.supervisor", wide: true } },
   { path: "/wallboard", name: "wallboard", component: () => import("./pages/WallboardPage.vue"), meta: { perm: "acd.read", title: "nav.wallboard", wide: true } },
+  { path: "/reports", name: "reports", component: () => import("./pages/ReportsPage.vue"), meta: { perm: "reports.read", title: "nav.reports" } },
   { path: "/testphone", name: "testphone", component: () => import("./pages/TestPhonePage.vue"), meta: { roles: ["admin"], title: "nav.testphone" } },
   { path: "/public/lookup", name: "public-lookup", component: () => import("./pages/public/PublicLookup.vue"), meta: { public: true, title: "public.lookup.title" } },
   { path: "/public/mailbox", name: "public-mailbox", component: () => import("./pages/public/PublicMailbox.vue"), meta: { public: true, title: "public.mailbox.title" } },

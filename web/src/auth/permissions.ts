@@ -10,7 +10,7 @@ export type Permission =
   | "tickets.read" | "tickets.create" | "tickets.process" | "tickets.review" | "tickets.department"
   | "tickets.remind" | "tickets.caller" | "kb.read" | "kb.manage" | "call_records.read"
   | "recordings.read" | "ivr.read" | "ivr.manage" | "prompts.manage"
-  | "agent.work" | "acd.read" | "acd.supervise" | "acd.manage";
+  | "agent.work" | "acd.read" | "acd.supervise" | "acd.manage" | "reports.read";
 
 const ALL: Role[] = ["agent", "supervisor", "entry_clerk", "department_staff", "admin", "auditor"];
 
@@ -42,6 +42,7 @@ const grants: Record<Permission, Role[]> = {
   "acd.read": ["supervisor", "admin"],
   "acd.supervise": ["supervisor", "admin"],
   "acd.manage": ["supervisor", "admin"],
+  "reports.read": ["supervisor", "admin"],
 };
 
 export function rolesHave(roles: readonly Role[], permission: Permission): boolean {

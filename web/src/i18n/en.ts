@@ -1,6 +1,7 @@
 // English. The type makes every zh-CN key required here.
 import type zh from "./zh-CN";
 import consoleEn from "./console.en";
+import reportsEn from "./reports.en";
 
 const en: Record<keyof typeof zh, string> = {
   "app.title": "12345 Government Service Hotline",
@@ -299,5 +300,6 @@ const en: Record<keyof typeof zh, string> = {
   "public.mailbox.yourNumber": "Request number:",
   "public.mailbox.keep": "Keep this number: with it and the last four digits of your phone you can track the request.",
   ...consoleEn,
+  ...reportsEn,
 };
 export default en;

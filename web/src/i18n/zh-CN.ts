@@ -1,5 +1,6 @@
 // 简体中文 — the default language. Every key here must also be in en.ts.
 import consoleZh from "./console.zh-CN";
+import reportsZh from "./reports.zh-CN";
 
 const zh = {
   "app.title": "12345 政务服务便民热线",
@@ -298,5 +299,6 @@ const zh = {
   "public.mailbox.yourNumber": "工单编号：",
   "public.mailbox.keep": "请保存编号，可凭编号和手机号后四位查询办理进度。",
   ...consoleZh,
+  ...reportsZh,
 };
 export default zh;
