@@ -32,6 +32,10 @@
 //   the new wrap_up_until.
 // - QueueView.waiting counts live callers in line (ringing ones included),
 //   callbacks_waiting the callbacks in line.
+// - Time never goes back: a call with an earlier `now` than the latest one
+//   seen runs at the latest one, so the agent and queue logs are in time
+//   order (the reports' state intervals rely on it: docs/kpis.md).
+#include <algorithm>
 #include <type_traits>
 #include <utility>
 
@@ -40,8 +44,13 @@
 namespace hotline::acd {
 namespace {
 
+// `now` is the caller's, seen by `body` by reference: held at the latest
+// time seen so far, so that events are logged in time order whatever the
+// wall clock does.
 template <typename F>
-auto guarded(Router::Impl& impl, Ms now, F&& body) {
+auto guarded(Router::Impl& impl, Ms& now, F&& body) {
+  now = std::max(now, impl.latest);
+  impl.latest = now;
   impl.begin(now);
   try {
     if constexpr (std::is_void_v<std::invoke_result_t<F>>) {

@@ -496,8 +496,10 @@ void Router::Impl::complete(const CallRec& call, const std::string& agent, const
     emit(ev);
   }
   ev.kind = QueueEventKind::complete;
-  ev.talk_ms = now - call.connected_at;
+  // Talk excludes hold (docs/kpis.md): AHT adds talk, hold and wrap-up, so a
+  // held minute counted in both would be counted twice.
   ev.hold_ms = call.hold_total + (call.hold_since != 0 ? now - call.hold_since : 0);
+  ev.talk_ms = std::max<Ms>(0, now - call.connected_at - ev.hold_ms);
   ev.detail = detail;
   emit(std::move(ev));
 }

@@ -19,6 +19,7 @@
 #include <ext/pb_ds/assoc_container.hpp>
 #include <ext/pb_ds/tree_policy.hpp>
 #include <functional>
+#include <limits>
 #include <map>
 #include <optional>
 #include <random>
@@ -187,6 +188,9 @@ struct Router::Impl {
   std::deque<Out> outbox;
   int depth = 0;
   bool flushing = false;
+  // The latest `now` of a public call: a wall clock stepped back (NTP, an
+  // operator) must not write events out of time order (router.cpp).
+  Ms latest = std::numeric_limits<Ms>::min();
 
   // ---- public-call bracket (router.cpp) ----
   void begin(Ms now);

@@ -8,6 +8,7 @@
 #include <boost/asio/strand.hpp>
 #include <boost/asio/use_future.hpp>
 
+#include "hotline/acd/event_log.hpp"
 #include "hotline/core/clock.hpp"
 #include "hotline/core/privacy.hpp"
 #include "hotline/tickets/personal_data.hpp"
@@ -115,11 +116,7 @@ struct Service::Impl final : Sink {
     stats_dirty = true;
     send({"agent.state", to_json(agent).dump(), ""});
     auto job = [e](store::Database& db) {
-      db.query(
-            "INSERT INTO acd_agent_events (at, agent, from_state, to_state, reason, call, queue, device) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            e.at, e.agent, to_string(e.from), to_string(e.to), e.reason, e.call, e.queue, e.device)
-          .run();
+      log_agent_event(db, e);
       return 0;
     };
     store.write(std::move(job), [](std::exception_ptr err, int) { log_write_error(err, "agent_event"); });
@@ -129,12 +126,7 @@ struct Service::Impl final : Sink {
     if (restoring && e.kind == QueueEventKind::enter) return;  // a callback put back in line after a restart
     events_written.inc();
     auto job = [e](store::Database& db) {
-      db.query(
-            "INSERT INTO acd_queue_events (at, kind, queue, call, agent, priority, position, wait_ms, talk_ms, "
-            "hold_ms, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            e.at, to_string(e.kind), e.queue, e.call, e.agent, e.priority, e.position, e.wait_ms, e.talk_ms,
-            e.hold_ms, e.detail)
-          .run();
+      log_queue_event(db, e);
       return 0;
     };
     store.write(std::move(job), [](std::exception_ptr err, int) { log_write_error(err, "queue_event"); });

@@ -119,7 +119,7 @@ TEST_F(AcdRouterTest, CallEndsIntoTimedWrapUpThenReady) {
   router.call_ended("a1", HangupSide::citizen, now);
   const auto complete = sink.events_of(QueueEventKind::complete);
   ASSERT_EQ(complete.size(), 1u);
-  EXPECT_EQ(complete[0].talk_ms, 75'000);
+  EXPECT_EQ(complete[0].talk_ms, 65'000);  // 75 s connected, 10 of them on hold: talk excludes hold
   EXPECT_EQ(complete[0].hold_ms, 10'000);
   EXPECT_EQ(complete[0].detail, "citizen");
   EXPECT_EQ(state("a1"), AgentState::wrap_up);
@@ -640,6 +640,95 @@ TEST_F(AcdRouterTest, TransferCompletesWithItsTargetThenWrapUp) {
   EXPECT_EQ(complete[0].detail, "transfer:queue:complaints");
   EXPECT_EQ(complete[0].talk_ms, 40'000);
   EXPECT_EQ(state("a1"), AgentState::wrap_up);
+}
+
+// docs/kpis.md: talk excludes hold (AHT adds the two), up to a hang-up while
+// still on hold, for a call that outlived its agent's login too.
+TEST_F(AcdRouterTest, TalkExcludesHoldUpToTheHangUp) {
+  configure({make_queue("human")}, {{"human", "a1", 0}});
+  ready("a1");
+  enter("c1", "human");
+  ASSERT_TRUE(answer("a1"));
+  now += 20'000;
+  router.hold("a1", true, now);
+  now += 5'000;
+  router.hold("a1", false, now);
+  now += 10'000;
+  router.hold("a1", true, now);
+  now += 7'000;
+  router.call_ended("a1", HangupSide::citizen, now);  // on hold
+  auto complete = sink.events_of(QueueEventKind::complete);
+  ASSERT_EQ(complete.size(), 1u);
+  EXPECT_EQ(complete[0].talk_ms, 30'000);
+  EXPECT_EQ(complete[0].hold_ms, 12'000);
+
+  ASSERT_EQ(state("a1"), AgentState::ready);  // no wrap-up in this queue
+  enter("c2", "human");
+  ASSERT_TRUE(answer("a1"));
+  now += 10'000;
+  router.hold("a1", true, now);
+  now += 3'000;
+  router.device_lost("a1", now);  // the call goes on, its hold time keeps counting
+  now += 4'000;
+  router.hold("a1", false, now);
+  now += 6'000;
+  router.call_ended("a1", HangupSide::citizen, now);
+  complete = sink.events_of(QueueEventKind::complete);
+  ASSERT_EQ(complete.size(), 2u);
+  EXPECT_EQ(complete[1].talk_ms, 16'000);
+  EXPECT_EQ(complete[1].hold_ms, 7'000);
+}
+
+// The wrap-up's agent event names the call and the queue it follows (the
+// reports count its time for that queue), after a hang-up or a transfer.
+TEST_F(AcdRouterTest, WrapUpEventNamesItsCallAndQueue) {
+  auto q = make_queue("human");
+  q.wrap_up = 5'000;
+  configure({q}, {{"human", "a1", 0}});
+  ready("a1");
+  enter("c1", "human");
+  ASSERT_TRUE(answer("a1"));
+  now += 30'000;
+  router.transferred("a1", "queue:complaints", now);
+  ASSERT_EQ(sink.agent_events.back().to, AgentState::wrap_up);
+  EXPECT_EQ(sink.agent_events.back().call, "c1");
+  EXPECT_EQ(sink.agent_events.back().queue, "human");
+  advance(5'000);
+  EXPECT_EQ(sink.agent_events.back().to, AgentState::ready);
+  enter("c2", "human");
+  ASSERT_TRUE(answer("a1"));
+  now += 30'000;
+  router.call_ended("a1", HangupSide::agent, now);
+  ASSERT_EQ(sink.agent_events.back().to, AgentState::wrap_up);
+  EXPECT_EQ(sink.agent_events.back().call, "c2");
+  EXPECT_EQ(sink.agent_events.back().queue, "human");
+}
+
+// A wall clock stepped back (NTP, an operator) must not log an agent's
+// events out of time order: the reports take each state to last until the
+// agent's next event.
+TEST_F(AcdRouterTest, EventsStayInTimeOrderWhenTheClockStepsBack) {
+  configure({make_queue("human")}, {{"human", "a1", 0}});
+  ready("a1");
+  enter("c1", "human");
+  const Ms answered_at = now + 2'000;
+  now = answered_at;
+  ASSERT_TRUE(answer("a1"));
+  now -= 60'000;  // the clock steps back a minute
+  router.hold("a1", true, now);
+  now += 1'000;
+  router.call_ended("a1", HangupSide::citizen, now);
+  Ms last = 0;
+  for (const auto& e : sink.agent_events) {
+    EXPECT_GE(e.at, last) << to_string(e.to);
+    last = e.at;
+  }
+  for (const auto& e : sink.queue_events) EXPECT_GE(e.at, answered_at - 2'000) << to_string(e.kind);
+  const auto complete = sink.events_of(QueueEventKind::complete);
+  ASSERT_EQ(complete.size(), 1u);
+  EXPECT_EQ(complete[0].talk_ms, 0);
+  EXPECT_EQ(complete[0].hold_ms, 0);
+  EXPECT_EQ(complete[0].at, answered_at);
 }
 
 TEST_F(AcdRouterTest, RemovingAQueueOverflowsItsCallers) {

@@ -116,8 +116,9 @@ enum class QueueEventKind {
 std::string_view to_string(QueueEventKind k);
 
 // One line of the queue event log (C6). Enough to recompute every KPI:
-// wait_ms on connect/abandon/overflow/callback_requested, talk_ms and
-// hangup side on complete, position on enter/abandon.
+// wait_ms on connect/abandon/overflow/callback_requested, talk_ms (hold
+// excluded), hold_ms and hangup side (or transfer:TARGET) on complete,
+// position on enter/abandon.
 struct QueueEvent {
   Ms at = 0;
   QueueEventKind kind = QueueEventKind::enter;
@@ -127,7 +128,7 @@ struct QueueEvent {
   int priority = 0;
   int position = 0;   // 1-based place in line at enter/abandon
   Ms wait_ms = 0;
-  Ms talk_ms = 0;
+  Ms talk_ms = 0;     // complete: connected time minus hold_ms
   Ms hold_ms = 0;
   std::string detail; // overflow target, hangup side (citizen|agent|system), failure reason, transfer target
 };
