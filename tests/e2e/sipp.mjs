@@ -106,3 +106,53 @@ export class Sipp {
     this.procs = [];
   }
 }
+
+/**
+ * A citizen that speaks and listens (tests/e2e/citizen_ua.py): dials
+ * `number`, keys `digits`, then sends a 600 Hz tone until the call ends.
+ * ask("level 2") → what it heard over the last 2 s ({rms, tone600}).
+ */
+export class Citizen {
+  constructor(daemon, number = "12345", digits = "1", caller = "13800138000") {
+    this.lines = [];
+    this.waiters = [];
+    this.proc = spawn("python3", [path.join(ROOT, "tests", "e2e", "citizen_ua.py"), String(daemon.sipPort), number, digits, caller],
+      { stdio: ["pipe", "pipe", "pipe"] });
+    let buf = "";
+    this.err = "";
+    this.proc.stdout.on("data", (d) => {
+      buf += d;
+      let nl;
+      while ((nl = buf.indexOf("\n")) >= 0) {
+        const msg = JSON.parse(buf.slice(0, nl));
+        buf = buf.slice(nl + 1);
+        if (msg.ended) this.ended = true;
+        const w = this.waiters.shift();
+        if (w) w(msg);
+        else this.lines.push(msg);
+      }
+    });
+    this.proc.stderr.on("data", (d) => (this.err = (this.err + d).slice(-3000)));
+    this.done = new Promise((resolve) => this.proc.on("exit", (code) => resolve({ code, err: this.err })));
+  }
+
+  next(timeoutMs = 20000) {
+    if (this.lines.length) return Promise.resolve(this.lines.shift());
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`citizen: no answer (${this.err})`)), timeoutMs);
+      this.waiters.push((m) => {
+        clearTimeout(timer);
+        resolve(m);
+      });
+    });
+  }
+
+  async ask(command) {
+    this.proc.stdin.write(`${command}\n`);
+    return this.next();
+  }
+
+  kill() {
+    if (this.proc.exitCode === null) this.proc.kill("SIGKILL");
+  }
+}

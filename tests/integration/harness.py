@@ -203,6 +203,7 @@ class WsClient:
     """A minimal RFC 6455 client: text frames, masking, ping replies."""
 
     def __init__(self, port, token=None, path="/ws", rcvbuf=None, headers=None, timeout=10, tls=None):
+        self.backlog = []  # messages read past by call(), returned first by recv_json
         self.sock = socket.socket()
         if rcvbuf:
             self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, rcvbuf)
@@ -274,6 +275,8 @@ class WsClient:
         return opcode, payload
 
     def recv_json(self):
+        if self.backlog:
+            return self.backlog.pop(0)
         while True:
             opcode, payload = self.recv_frame()
             if opcode == 9:
@@ -304,10 +307,15 @@ class WsClient:
 
     def call(self, method, params=None, id=1):
         self.send_json({"jsonrpc": "2.0", "id": id, "method": method, "params": params or {}})
-        while True:
-            msg = self.recv_json()
-            if msg.get("id") == id:
-                return msg
+        skipped = []
+        try:
+            while True:
+                msg = self.recv_json()
+                if msg.get("id") == id:
+                    return msg
+                skipped.append(msg)  # pushed events that came first: kept for the next recv_json
+        finally:
+            self.backlog[:0] = skipped
 
     def close(self):
         try:
