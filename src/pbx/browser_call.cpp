@@ -408,6 +408,7 @@ void CallManager::Impl::take_over_agent_leg(Call& call, Leg& leg) {
   leg.local_port = leg.pending_port;
   leg.webrtc = leg.pending_webrtc;
   leg.pending_media = 0;
+  leg.media_grace.reset();  // cancels its wait
   call.media->remove_legs({old}, nullptr);
   if (partner && !partner->ended) {
     call.media->bridge(partner->media, leg.media);
@@ -437,7 +438,27 @@ void CallManager::Impl::on_browser_media(std::uint64_t call_id, int leg_index, c
   if (detached || leg.pending_media) return;
   spdlog::warn("event=browser.media_failed call={} leg={} reason=\"{}\"", call->uuid, leg_index, state.failure);
   if (leg.role == "agent" && !leg.confirmed) return on_agent_failed(*call, leg, 480, "media_failed");
-  end_call(*call, "media_failed", leg.index == 0 ? "caller" : "callee");
+  if (leg.role != "agent" || session == browser_sessions.end()) {
+    return end_call(*call, "media_failed", leg.index == 0 ? "caller" : "callee");
+  }
+  // Usually a reload: the page closes DTLS a moment before its WebSocket. Wait as for a disconnect.
+  if (leg.media_grace) return;
+  Leg* partner = leg.partner >= 0 ? call->legs[static_cast<std::size_t>(leg.partner)].get() : nullptr;
+  if (partner && !partner->ended && !leg.holding && hold_music) {
+    media::PlayOptions loop;
+    loop.loop = true;
+    call->media->play(partner->media, {hold_music}, loop, nullptr);
+  }
+  leg.media_grace = std::make_unique<asio::steady_timer>(strand);
+  leg.media_grace->expires_after(std::chrono::seconds(config.websocket.reattach_grace_seconds));
+  leg.media_grace->async_wait([this, call_id, leg_index](boost::system::error_code ec) {
+    if (ec) return;
+    Call* c = find_call(call_id);
+    if (!c) return;
+    Leg& lost = *c->legs[static_cast<std::size_t>(leg_index)];
+    if (lost.ended || !lost.media_grace) return;
+    end_call(*c, "media_failed", lost.index == 0 ? "caller" : "callee");
+  });
 }
 
 void CallManager::Impl::browser_grace_over(const std::string& ws_session) {

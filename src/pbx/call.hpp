@@ -67,6 +67,9 @@ struct Leg {
   media::LegId pending_media = 0;    // re-attach: the fresh WebRTC leg offered to the new page
   std::uint16_t pending_port = 0;
   media::WebRtcLocal pending_webrtc;
+  // Its media failed (a reloading page closes DTLS before its WebSocket):
+  // the citizen hears music until a re-attach or the grace ends the call.
+  std::unique_ptr<boost::asio::steady_timer> media_grace;
 };
 
 // A citizen in an ACD queue: waiting (music, announcements, the callback

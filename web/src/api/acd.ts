@@ -88,6 +88,8 @@ export interface Invite {
   sdp: string;
   caller_masked?: string;
   queue?: string;
+  /** After session.attach: the same call offered again to the reloaded page (answer at once). */
+  reattach?: boolean;
 }
 
 /** The `call.state` push. */

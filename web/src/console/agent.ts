@@ -414,7 +414,9 @@ function onOfferCancelled(p: { offer: number | string; call: string }) {
 
 function onInvite(p: Invite) {
   // After a reload mid-call the server offers the same call again: re-join it at once.
-  const rejoin = (call.value && call.value.uuid === p.call) || (attached.value?.call && attached.value.call === p.call);
+  // (The server marks such an offer "reattach"; it may come before the session.attach reply.)
+  const rejoin = p.reattach === true || (call.value && call.value.uuid === p.call) ||
+    (attached.value?.call && attached.value.call === p.call);
   invite.value = p;
   if (rejoin) {
     act(() => answerInvite(p));
