@@ -4,7 +4,8 @@
 // counts follow live from the WebSocket pushes alone (no page reload, no
 // API request after the first load); the supervisor forces states from the
 // grid; the wallboard shows today's tickets by type and the overdue count,
-// draws its ECharts charts and switches to TV mode.
+// draws its ECharts charts, lists the hot issues (热点诉求) made by this
+// test's tickets and switches to TV mode.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { Daemon, launchBrowser } from "./harness.mjs";
@@ -19,6 +20,8 @@ const pages = new Map();
 const pageErrors = [];
 const tokens = {};
 const apiRequests = { supervisor: [], wallboard: [] };
+const HOT_COUNT = 6; // today's 0302 (供电) tickets, all in 五华区: a category and a location that had none before
+let newestHot; // the newest of them: the example ticket the wallboard shows
 
 async function shot(p, name) {
   await p.screenshot({ path: shotPath(name), fullPage: true });
@@ -62,6 +65,13 @@ before(async () => {
   const water = await d.must(201, "POST", "/api/v1/departments", { code: "water", name: "市水务局" }, admin);
   const late = await d.must(201, "POST", "/api/v1/tickets", { type: "help", category_code: "0301", summary: "窨井盖缺失" }, admin);
   await d.must(200, "POST", `/api/v1/tickets/${late.id}/dispatch`, { version: late.version, lead_department_id: water.id, sign_due: Date.now() - 60_000 }, admin);
+  // A power cut: six tickets in 0302 from 五华区 with none in the 4 weeks before. μ = 0, so by the
+  // Poisson rule z = (6 − 0) ÷ √max(0, 1) = 6 ≥ 3 and x = 6 ≥ 5: hot, as category and as location.
+  // 0301's four tickets stay below the 5-ticket minimum: not hot.
+  for (let i = 0; i < HOT_COUNT; i++) {
+    newestHot = await d.must(201, "POST", "/api/v1/tickets",
+      { type: i % 2 ? "help" : "complaint", category_code: "0302", summary: `停电第${i + 1}户`, location: `五华区东风西路${i + 1}号` }, admin);
+  }
   browser = await launchBrowser();
 });
 
@@ -85,6 +95,47 @@ after(async () => {
   }
 });
 
+/** The hot-issues panel lists 供电 and 五华区 with this test's counts, z and newest ticket, and not 0301. */
+async function checkHotIssues(p) {
+  const panel = p.getByTestId("wallboard-hot");
+  await waitFor("the hot issues on the wallboard", async () => (await panel.getByTestId("wallboard-hot-issue").count()) === 2);
+  const rows = await panel.getByTestId("wallboard-hot-issue").evaluateAll((els) =>
+    els.map((e) => ({
+      kind: e.dataset.kind,
+      key: e.dataset.key,
+      text: e.textContent,
+      observed: e.querySelector('[data-testid="hot-observed"]').textContent.trim(),
+      z: e.querySelector('[data-testid="hot-z"]').textContent.trim(),
+      example: e.querySelector('[data-testid="hot-example"]')?.textContent.trim(),
+    })));
+  const byKey = Object.fromEntries(rows.map((r) => [`${r.kind}:${r.key}`, r]));
+  assert.deepEqual(Object.keys(byKey).sort(), ["category:0302", "location:五华区"], "供电 and 五华区 are hot, 0301 (4 tickets) is not");
+  for (const r of rows) {
+    assert.equal(r.observed, String(HOT_COUNT), `${r.key}: this test's tickets`);
+    assert.equal(r.z, "z 6.0", `${r.key}: z = (6 − 0) ÷ √1`);
+    assert.equal(r.example, newestHot.number, `${r.key}: the newest ticket is the example`);
+  }
+  assert.match(byKey["category:0302"].text, /供电/);
+  assert.match(byKey["category:0302"].text, /基线 0 件/);
+  assert.match(await panel.locator("h2").textContent(), /热点诉求/);
+}
+
+/** Nothing of the wallboard is wider than the window, and the hot rows fit their panel. */
+async function checkNoOverflow(p) {
+  const o = await p.evaluate(() => {
+    const panel = document.querySelector('[data-testid="wallboard-hot"]').getBoundingClientRect();
+    const rows = [...document.querySelectorAll('[data-testid="wallboard-hot-issue"] .hotrow__line')];
+    return {
+      page: document.documentElement.scrollWidth - window.innerWidth,
+      panelRight: panel.right - window.innerWidth,
+      rows: rows.filter((r) => r.scrollWidth > r.clientWidth + 1).length,
+    };
+  });
+  assert.ok(o.page <= 0, `the page scrolls sideways by ${o.page} px`);
+  assert.ok(o.panelRight <= 0, `the hot panel ends ${o.panelRight} px past the window`);
+  assert.equal(o.rows, 0, "no hot row spills out of its line");
+}
+
 test("the supervisor view and the wallboard open with the first REST load", async () => {
   sup = await loginAs(browser, d, "sup", { errors: pageErrors, pages, name: "supervisor" });
   await sup.getByTestId("nav-supervisor").click();
@@ -93,15 +144,17 @@ test("the supervisor view and the wallboard open with the first REST load", asyn
   wall = await loginAs(browser, d, "sup", { errors: pageErrors, pages, name: "wallboard" });
   await wall.goto(`${d.base}/wallboard`);
   await wall.getByTestId("queue-tile-human").waitFor();
-  await waitFor("today's tickets", async () => (await textOf(wall, "tickets-today")) === "4");
+  await waitFor("today's tickets", async () => (await textOf(wall, "tickets-today")) === String(4 + HOT_COUNT));
   assert.equal(await textOf(wall, "overdue-count"), "1");
   assert.ok((await wall.locator('[data-testid="echart"] canvas').count()) >= 4, "four ECharts charts drawn");
+  await checkHotIssues(wall);
   // Let the first load settle, then watch: from here on only pushes may change the pages.
   await new Promise((r) => setTimeout(r, 1500));
   countApi(sup, apiRequests.supervisor);
   countApi(wall, apiRequests.wallboard);
   for (const p of [sup, wall]) await p.evaluate(() => (window.__notReloaded = true));
   await shot(sup, "supervisor-01-empty");
+  await checkNoOverflow(wall);
   await shot(wall, "wallboard-01-first-load");
 });
 
@@ -167,9 +220,14 @@ test("the supervisor forces states from the grid", async () => {
 test("wallboard: English, then TV mode hides the top bar", async () => {
   await wall.getByTestId("lang").selectOption("en");
   assert.match(await wall.getByTestId("wallboard").textContent(), /Agents by state/);
+  assert.match(await wall.getByTestId("wallboard-hot").textContent(), /Hot issues/);
   await wall.getByTestId("lang").selectOption("zh-CN");
   await wall.getByTestId("tv-toggle").click();
   await waitFor("the top bar to hide", async () => !(await wall.locator("header.topbar").isVisible()));
+  assert.equal(await wall.getByTestId("wallboard-hot-issue").count(), 2, "the hot issues stay in TV mode");
+  assert.ok(await wall.getByTestId("wallboard-hot").isVisible());
+  await checkNoOverflow(wall);
+  await wall.getByTestId("wallboard-hot").screenshot({ path: shotPath("wallboard-04-hot-issues-tv") });
   await shot(wall, "wallboard-03-tv");
   await wall.getByTestId("tv-toggle").click();
   await wall.locator("header.topbar").waitFor({ state: "visible" });
