@@ -320,6 +320,24 @@ void push_acd_notice(WsHub& hub, const acd::Notice& notice) {
   }
 }
 
+void push_channel_use(WsHub& hub, const pbx::ChannelUse& use, std::size_t max_calls,
+                      const std::vector<TrunkConfig>& trunks) {
+  json by_trunk = json::array();
+  for (const auto& t : trunks) {
+    auto it = use.by_endpoint.find("trunk:" + t.name);
+    by_trunk.push_back({{"trunk", t.name}, {"legs", it == use.by_endpoint.end() ? 0 : it->second}});
+  }
+  auto count = [&use](const char* kind) {
+    auto it = use.by_endpoint.find(kind);
+    return it == use.by_endpoint.end() ? std::size_t{0} : it->second;
+  };
+  json params = {{"calls", use.calls},         {"max_calls", max_calls},
+                 {"legs", use.legs},           {"trunks", by_trunk},
+                 {"extensions", count("extension")}, {"browsers", count("browser")},
+                 {"at", now_ms()}};
+  hub.broadcast(std::make_shared<const std::string>(rpc_event("calls.stats", params)));
+}
+
 void push_to_session(WsHub& hub, const std::string& session, const std::string& method, const std::string& params) {
   hub.send_to_session(session, std::make_shared<const std::string>(rpc_event(method, json::parse(params))));
 }

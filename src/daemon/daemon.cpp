@@ -301,6 +301,18 @@ int run_daemon(const Config& config) {
   sip_endpoint.set_call_handler(calls);
   every(io, std::chrono::seconds(30),
         [&] { asio::post(sip_transport->strand(), [&registrar] { registrar.sweep(now_ms()); }); });
+  // The wallboard's trunks and channels: counted on the SIP strand once a
+  // second, pushed when they change (and every 5 s for wallboards just opened).
+  auto last_use = std::make_shared<std::pair<pbx::ChannelUse, int>>();
+  every(io, std::chrono::seconds(1), [&, last_use] {
+    asio::post(sip_transport->strand(), [&, last_use] {
+      auto use = calls.channel_use();
+      if (use == last_use->first && ++last_use->second < 5) return;
+      last_use->first = use;
+      last_use->second = 0;
+      api::push_channel_use(hub, use, config.calls.max_calls, config.trunks);
+    });
+  });
   spdlog::info("event=sip.listening address={}:{} udp=true tcp=true realm={}", config.sip.listen.host,
                sip_transport->port(), config.sip.realm);
   if (config.sip.tls.enabled)

@@ -151,6 +151,26 @@ void CallManager::Impl::start_ivr(Call& call, Leg& a, const Route& route) {
 
 std::size_t CallManager::active_calls() const { return impl_->calls.size(); }
 
+ChannelUse CallManager::channel_use() const {
+  ChannelUse use;
+  use.calls = impl_->calls.size();
+  for (const auto& [id, call] : impl_->calls) {
+    for (const auto& leg : call->legs) {
+      if (leg->ended) continue;
+      ++use.legs;
+      const auto& e = leg->endpoint;
+      if (e.rfind("trunk:", 0) == 0) {
+        ++use.by_endpoint[e];
+      } else if (e.rfind("extension:", 0) == 0) {
+        ++use.by_endpoint["extension"];
+      } else if (e.rfind("browser:", 0) == 0) {
+        ++use.by_endpoint["browser"];
+      }
+    }
+  }
+  return use;
+}
+
 void CallManager::on_request(sip::TransactionId id, const sip::Message& request, const sip::Source& source) {
   if (!request.to.tag.empty()) return impl_->on_in_dialog(id, request, source);
   if (request.method == "INVITE") return impl_->on_invite(id, request, source);

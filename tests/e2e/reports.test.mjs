@@ -209,7 +209,14 @@ test("the wallboard follows real sipp calls live: waiting, abandoned, answered",
   await d.must(200, "POST", "/api/v1/agent/state", { state: "ready" }, tokens[AGENT]);
   const caller = await sipp.citizen("12345", "uac_queue.xml");
   await waitFor("the answered call on the wallboard", async () => (await tileValue(wall, "human", "tile-answered")) === "1", 30000);
+  // Trunks and channels (calls.stats pushes): the citizen's trunk leg and the desk phone's extension leg.
+  const cell = async (id) => (await wall.getByTestId(id).locator("td.num").textContent()).trim();
+  await waitFor("the call on the channels tile", async () => (await wall.getByTestId("channels-calls").textContent()).trim() === "1" &&
+    (await cell("channels-trunk-citizens")) === "1" && (await cell("channels-extensions")) === "1", 10000);
+  assert.equal((await wall.getByTestId("channels-legs").textContent()).trim(), "2");
+  await shot(wall, "reports-01b-wallboard-channels");
   const done = await caller.done;
+  await waitFor("the channels free again", async () => (await wall.getByTestId("channels-calls").textContent()).trim() === "0", 10000);
   assert.equal(done.code, 0, `the answered citizen's sipp: ${done.out}`);
   assert.equal(await tileValue(wall, "human", "tile-abandoned"), "1");
   assert.equal(await tileValue(wall, "human", "tile-ar"), "50%", "answer rate 1 of 2 offered");

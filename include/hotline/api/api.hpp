@@ -16,6 +16,7 @@
 #include "hotline/core/config.hpp"
 #include "hotline/core/metrics.hpp"
 #include "hotline/core/work_queue.hpp"
+#include "hotline/pbx/channel_use.hpp"
 #include "hotline/store/store.hpp"
 
 namespace hotline::tickets {
@@ -115,6 +116,9 @@ void add_ivr_routes(Router& router, Api& api);
 void add_acd_routes(Router& router, Api& api);
 // A notice of the ACD (agent.state, queue.stats, call.ringing) to the consoles concerned.
 void push_acd_notice(WsHub& hub, const acd::Notice& notice);
+// calls.stats to every connection: calls and channels in use, by trunk.
+void push_channel_use(WsHub& hub, const pbx::ChannelUse& use, std::size_t max_calls,
+                      const std::vector<TrunkConfig>& trunks);
 // A browser softphone's event (call.invite, call.state) to one connection.
 void push_to_session(WsHub& hub, const std::string& session, const std::string& method, const std::string& params);
 // Statistics and reports, comparisons, hot issues, staffing, CDR export (routes_reports.cpp).

@@ -14,11 +14,13 @@
 #include <filesystem>
 #include <functional>
 #include <memory>
+#include <string>
 
 #include "hotline/core/config.hpp"
 #include "hotline/core/metrics.hpp"
 #include "hotline/media/engine.hpp"
 #include "hotline/pbx/cdr.hpp"
+#include "hotline/pbx/channel_use.hpp"
 #include "hotline/pbx/dialplan.hpp"
 #include "hotline/sip/registrar.hpp"
 #include "hotline/sip/transaction.hpp"
@@ -149,6 +151,9 @@ class CallManager final : public sip::TransactionUser {
   void browser_bye(const std::string& job, const std::string& session, const std::string& call);
   void browser_dtmf(const std::string& job, const std::string& session, const std::string& call,
                     const std::string& digits);
+
+  // Channels in use now, for the wallboard (calls.stats).
+  ChannelUse channel_use() const;
 
   // Ends every call (BYE, CANCEL or 503), for a shutdown. On the SIP strand.
   void hang_up_all();

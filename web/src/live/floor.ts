@@ -16,6 +16,18 @@ export const floorError = ref("");
 /** Pushes received since the page loaded (the tests and the status line show it). */
 export const pushCount = ref(0);
 
+/** Calls and channels in use (`calls.stats` pushes); null until the first. */
+export interface ChannelUse {
+  calls: number;
+  max_calls: number;
+  legs: number;
+  trunks: Array<{ trunk: string; legs: number }>;
+  extensions: number;
+  browsers: number;
+  at: number;
+}
+export const channels = ref<ChannelUse | null>(null);
+
 /** Samples of waiting callers over time (for the wallboard's line chart): [server ms, total waiting]. */
 export const waitingHistory = ref<Array<[number, number]>>([]);
 const HISTORY_MS = 30 * 60 * 1000;
@@ -70,6 +82,10 @@ export function watchFloor(rest: boolean): Promise<void> | void {
     subscribed = true;
     hub.on("queue.stats", onQueueStats);
     hub.on("agent.state", onAgentState);
+    hub.on("calls.stats", (c: ChannelUse) => {
+      pushCount.value++;
+      if (c && typeof c.calls === "number") channels.value = c;
+    });
     hub.on("ws.resync", () => {
       if (withRest) loadFloor();
     });
