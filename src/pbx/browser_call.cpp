@@ -326,6 +326,7 @@ void CallManager::browser_answer(const std::string& job, const std::string& sess
   call->media->set_webrtc_remote(leg->media, answer.remote, codec);
   leg->codec = codec;
   leg->codec_name = law_of(codec);
+  leg->formats = formats_of(codec);  // a callback's citizen is offered the same law
   leg->confirmed = true;
   leg->answered_at = now_ms();
   leg->status = 200;
@@ -457,11 +458,13 @@ void CallManager::Impl::ring_browser_agent(Call& call, const acd::Offer& offer) 
   leg->offer = offer.id;
   leg->agent = offer.agent;
   offer_legs[offer.id] = {call.id, leg->index};
+  const bool callback = !call.callback_entry.empty();
   json invite = {{"call", call.uuid},
                  {"sdp", browser_offer(call, *leg)},
-                 {"caller_masked", mask_phone(call.caller)},
+                 {"caller_masked", mask_phone(callback ? call.dialled : call.caller)},
                  {"queue", offer.entry.queue},
                  {"offer", offer.id}};
+  if (callback) invite["callback"] = true;  // answering calls the citizen back
   push_to_browser(*leg, "call.invite", invite.dump());
 }
 

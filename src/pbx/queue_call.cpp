@@ -356,6 +356,7 @@ void CallManager::Impl::on_agent_answered(Call& call, Leg& leg) {
         }
         media::PlayOptions plain;
         say(*c, agent, {speech("callback_dialling", "正在为您回拨市民电话，请稍候。")}, plain, nullptr);
+        if (agent.browser) push_call_state(*c, agent, "connected");
         return;
       }
       Leg& citizen = *c->legs[0];
@@ -408,7 +409,8 @@ void CallManager::Impl::start_callback_call(const acd::Offer& offer) {
   auto failed = [this, id = offer.id](acd::OfferFailure why) {
     acd->post([id, why](acd::Router& router, acd::Ms now) { router.offer_failed(id, why, now); });
   };
-  if (offer.device.rfind("extension:", 0) != 0) return failed(acd::OfferFailure::unreachable);
+  const bool browser = offer.device.rfind("browser:", 0) == 0;
+  if (!browser && offer.device.rfind("extension:", 0) != 0) return failed(acd::OfferFailure::unreachable);
   auto owned = std::make_unique<Call>(strand);
   Call& call = *owned;
   call.id = next_call++;
@@ -428,6 +430,14 @@ void CallManager::Impl::start_callback_call(const acd::Offer& offer) {
     if (ec) return;
     if (Call* c = find_call(call_id)) end_call(*c, "max_duration", "system");
   });
+  if (browser) {
+    // The console rings (call.invite with "callback"); its answer dials the citizen.
+    ring_browser_agent(call, offer);
+    if (call.legs.empty() || call.legs[0]->ended) return end_call(call, "agent_unreachable", "system");
+    spdlog::info("event=acd.callback_call call={} entry={} agent={} attempt={} device=browser", call.uuid,
+                 offer.entry.id, offer.agent, offer.entry.callback_attempts + 1);
+    return;
+  }
   Route route;
   route.kind = Route::Kind::extension;
   route.target = offer.device.substr(10);

@@ -27,15 +27,27 @@ CITIZEN_TONE, AGENT_TONE, COLLEAGUE_TONE = 500, 1200, 2500
 class ConsultTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
+        # The carrier's side of the callback trunk: a UA that answers what we send it.
+        cls.carrier = SipUa(0, local_ip="127.0.0.3", number="carrier")
+        cls.carrier.sip_thread.start()
+        cls.carrier.rtp_thread.start()
+        carrier_port = cls.carrier.sip.getsockname()[1]
         cls.d = Daemon({
-            "trunks": [{"name": "citizens", "acl": ["127.0.0.2/32"]}],
-            "dialplan": [{"match": "12300", "to": "queue:human"}, {"match": "_8XXX", "to": "extension"}],
+            "trunks": [{"name": "citizens", "acl": ["127.0.0.2/32"]},
+                       {"name": "carrier", "address": f"127.0.0.3:{carrier_port}"}],
+            "dialplan": [{"match": "12300", "to": "queue:human"}, {"match": "12301", "to": "queue:callbacks"},
+                         {"match": "_8XXX", "to": "extension"},
+                         {"match": "_1XXXXXXXXXX", "to": "trunk:carrier"}],
             "sip": {"max_requests_per_second": 100000, "overload_lag_ms": 0},
             "acd": {"queues": [{"name": "human", "display_name": "人工服务", "strategy": "longest_idle",
                                 "ring_timeout_seconds": 20, "wrap_up_seconds": 2,
-                                "announce_job_number": False}],
-                    "members": [{"queue": "human", "agent": AGENT}]},
+                                "announce_job_number": False},
+                               {"name": "callbacks", "display_name": "回拨", "strategy": "longest_idle",
+                                "ring_timeout_seconds": 20, "wrap_up_seconds": 1, "announce_job_number": False}],
+                    "members": [{"queue": "human", "agent": AGENT}, {"queue": "callbacks", "agent": BROWSER_AGENT}],
+                    "callback_trunk": "carrier"},
         }).start()
+        cls.carrier.server = ("127.0.0.1", cls.d.sip_port)  # known only now
         token = cls.d.admin()
         for user in ("8001", "8002"):
             status, body, _ = cls.d.request("POST", "/api/v1/sip/accounts",
@@ -55,6 +67,7 @@ class ConsultTest(unittest.TestCase):
 
     @classmethod
     def tearDownClass(cls):
+        cls.carrier.close()
         cls.phone.close()
         cls.ws.close()
         stop_and_check(cls.d)
@@ -278,6 +291,41 @@ class ConsultTest(unittest.TestCase):
                 citizen.close()
             browser.close()
             supervisor.close()
+
+    def test_5_a_browser_agent_calls_a_citizen_back(self):
+        browser = self.d.ws(self.browser_token)
+        self.assertEqual(browser.recv_json()["method"], "session.ready")
+        citizen = SipUa(self.d.sip_port, number="13800000009")
+        try:
+            browser.call("agent.logout", {})
+            self.ok(browser, "agent.login", {"device": "browser"}, id=2)
+            # The citizen asks to be called back while nobody is ready, and hangs up.
+            citizen.call("12301")
+            citizen.send_silence(1500)
+            citizen.send_rfc4733("1")  # call me back
+            citizen.send_silence(1500)
+            citizen.send_rfc4733("1")  # at this number
+            deadline = time.time() + 20
+            while time.time() < deadline and not getattr(citizen, "ended_by_server", False):
+                citizen.send_silence(200)
+            self.assertTrue(getattr(citizen, "ended_by_server", False), "we hang up after confirming the callback")
+            # The browser agent becomes ready: the console rings for the callback, answers, the citizen is called.
+            self.ok(browser, "agent.state", {"state": "ready"}, id=3)
+            invite = browser.recv_method("call.invite")["params"]
+            self.assertTrue(invite.get("callback"), invite)
+            self.assertEqual(invite["queue"], "callbacks")
+            self.assertNotIn("13800000009", invite["caller_masked"])
+            self.ok(browser, "call.answer", {"call": invite["call"], "sdp": browser_sdp("answer")}, id=4)
+            self.assertEqual(browser.recv_method("call.state")["params"]["state"], "connected")
+            self.wait_for("the carrier rung for the citizen", lambda: self.carrier.incoming is not None, 15)
+            self.assertIn("13800000009", self.carrier.incoming.split("\r\n", 1)[0])
+            self.wait_for("the callback connected", lambda: self.d.db().execute(
+                "SELECT state FROM acd_callbacks ORDER BY rowid DESC LIMIT 1").fetchone()[0] == "connected")
+            self.ok(browser, "call.bye", {"call": invite["call"]}, id=5)
+            self.wait_for("the citizen's BYE", lambda: getattr(self.carrier, "ended_by_server", False))
+        finally:
+            citizen.close()
+            browser.close()
 
 
 if __name__ == "__main__":
