@@ -14,7 +14,10 @@
 #include "hotline/core/privacy.hpp"
 #include "hotline/pbx/calls.hpp"
 #include "json_body.hpp"
+#include "hotline/tickets/services.hpp"
+#include "hotline/tickets/tickets.hpp"
 #include "rpc.hpp"
+#include "ticket_views.hpp"
 #include "views.hpp"
 
 namespace hotline::api {
@@ -177,6 +180,53 @@ awaitable<void> agent_consult(ApiContext& ctx, const std::string& agent, const j
   if (!why.empty()) throw Error(Errc::conflict, why);
 }
 
+// Click-to-call: {"number"} or {"ticket": ID} (the ticket's caller, unsealed
+// here: the agent's page needs only the masked number). The agent's device
+// rings first; the ticket's history names the call.
+awaitable<json> agent_dial(ApiContext& ctx, const auth::Principal& who, const json& body) {
+  const auto agent = who.job_number;
+  std::string number;
+  std::optional<std::int64_t> ticket;
+  if (body.contains("ticket")) {
+    if (!body["ticket"].is_number_integer() || body["ticket"].get<std::int64_t>() <= 0)
+      throw Error(Errc::invalid_argument, "ticket: a ticket's id");
+    ticket = body["ticket"].get<std::int64_t>();
+    auto& svc = services(ctx);
+    auto viewer = viewer_of(who);
+    auto lookup = [&svc, id = *ticket, viewer](store::Database& db) {
+      auto t = tickets::get_ticket(db, id);
+      if (!t) throw Error(Errc::not_found, "no ticket " + std::to_string(id));
+      require_visible(viewer, *t);
+      if (viewer.scoped && t->confidential) throw Error(Errc::forbidden, "the caller of a confidential ticket");
+      return tickets::caller_of(db, svc.key, id).phone.value_or("");
+    };
+    number = co_await ctx.store.read(std::move(lookup), use_awaitable);
+    if (number.empty()) throw Error(Errc::conflict, "the ticket has no caller phone");
+  } else {
+    number = text_field(body, "number", true);
+    if (!all_digits(number)) throw Error(Errc::invalid_argument, "number: digits, * # + only (1-32)");
+  }
+  auto view = [agent](acd::Router& router, acd::Ms) { return router.agent(agent); };
+  auto found = co_await on_router(acd_of(ctx), view);
+  if (!found || found->state == acd::AgentState::logged_out)
+    throw Error(Errc::conflict, "log in first: the call rings your device");
+  if (found->state != acd::AgentState::ready && found->state != acd::AgentState::not_ready &&
+      found->state != acd::AgentState::wrap_up)
+    throw Error(Errc::conflict, "you are busy (" + std::string(acd::to_string(found->state)) + ")");
+  auto place = [agent, device = found->device, number](pbx::CallManager& calls) {
+    return calls.agent_dial(agent, device, number);
+  };
+  auto uuid = co_await on_calls(ctx, place);
+  if (ticket) {
+    auto note = [id = *ticket, actor = tickets::Actor{who.user_id, who.job_number}, uuid](store::Database& db) {
+      tickets::record_outbound_call(db, id, actor, uuid, now_ms());
+      return true;
+    };
+    co_await ctx.store.write(std::move(note), use_awaitable);
+  }
+  co_return json{{"call", uuid}, {"number_masked", mask_phone(number)}};
+}
+
 awaitable<void> agent_call_action(ApiContext& ctx, const auth::Principal& who, const std::string& action,
                                   const json& body) {
   auto agent = who.job_number;
@@ -326,7 +376,7 @@ awaitable<std::optional<json>> acd_rpc(ApiContext& ctx, const auth::Principal& w
       "agent.login", "agent.logout", "agent.state", "agent.wrapup_done", "agent.wrapup_extend", "agent.get",
       "call.bye",    "call.hold",    "call.transfer", "call.survey",   "call.invite",         "call.answer",
       "call.reject", "call.dtmf",    "session.attach", "call.consult", "call.consult_cancel",
-      "call.transfer_complete", "call.conference", "call.monitor"};
+      "call.transfer_complete", "call.conference", "call.monitor", "call.dial"};
   if (!known.count(method)) co_return std::nullopt;  // the caller answers method_not_found
   // The browser's own calls (test phone, dial pad) and re-attaching are not only agents' business.
   if (method == "session.attach") co_return co_await session_attach(ctx, who, ws_session, params);
@@ -360,6 +410,7 @@ awaitable<std::optional<json>> acd_rpc(ApiContext& ctx, const auth::Principal& w
     co_return co_await agent_wrapup(ctx, who, params);
   }
   if (method == "agent.get") co_return co_await agent_json(ctx, who.job_number);
+  if (method == "call.dial") co_return co_await agent_dial(ctx, who, params);
   static const std::map<std::string, std::string> actions = {
       {"call.bye", "hangup"},
       {"call.transfer", "transfer"},
@@ -461,9 +512,14 @@ void add_acd_routes(Router& router, Api& api) {
              "The agent's live call: hangup, hold, resume, transfer ({\"target\": \"queue:NAME\" | \"extension:NUM\" | "
              "number}), survey (人工转自动: the citizen goes on to the flow {\"flow\"}, default satisfaction), consult "
              "({\"target\": \"agent:JOB\" | \"extension:NUM\" | number}: attended transfer), consult_cancel, "
-             "transfer_complete, conference",
+             "transfer_complete, conference, dial (click-to-call: {\"number\"} or {\"ticket\": ID}; your device "
+             "rings first, then the citizen; answers {\"call\": UUID})",
              [&ctx](HttpRequest& request) -> awaitable<HttpResponse> {
                auto action = request.params.at("action");
+               if (action == "dial") {
+                 auto out = co_await agent_dial(ctx, *request.principal, parse_json_body(request));
+                 co_return HttpResponse::json(200, out);
+               }
                json body = action == "transfer" || action == "consult" || (action == "survey" && !request.body.empty())
                                ? parse_json_body(request)
                                : json::object();

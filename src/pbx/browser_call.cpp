@@ -101,7 +101,7 @@ void CallManager::browser_closed(const std::string& session) {
   for (auto& [id, call] : pbx.calls) {
     for (auto& leg : call->legs) {
       if (!leg->browser || leg->ws_session != session || leg->ended) continue;
-      if (leg->role != "agent" && leg->role != "consult") ended.push_back(id);
+      if (!agent_side(*leg)) ended.push_back(id);
     }
   }
   // A consulted colleague's page goes: the consulting agent is back with the citizen.
@@ -138,7 +138,13 @@ void CallManager::browser_closed(const std::string& session) {
   }
   for (auto ref : ringing) {
     Call* c = nullptr;
-    if (Leg* leg = pbx.find(ref, &c); leg && !leg->ended && !leg->confirmed) pbx.on_agent_failed(*c, *leg, 480, "browser_gone");
+    Leg* leg = pbx.find(ref, &c);
+    if (!leg || leg->ended || leg->confirmed) continue;
+    if (leg->role == "agent_out") {
+      pbx.on_leg_failed(*c, *leg, 480, "browser_gone");
+    } else {
+      pbx.on_agent_failed(*c, *leg, 480, "browser_gone");
+    }
   }
   for (auto id : ended) {
     if (Call* c = pbx.find_call(id)) pbx.end_call(*c, "browser_gone", "system");
@@ -173,7 +179,7 @@ std::string CallManager::browser_attach(const std::string& job, const std::strin
     for (auto& leg : call->legs) {
       if (!leg->browser || leg->ws_session != old_session || leg->ended) continue;
       leg->ws_session = new_session;
-      if (leg->role != "agent" && leg->role != "consult") continue;
+      if (!agent_side(*leg)) continue;
       if (!leg->confirmed) {
         // Still ringing: the same offer stands (nothing of it was used yet).
         json invite = {{"call", call->uuid}, {"sdp", pbx.browser_offer(*call, *leg)},
@@ -182,6 +188,9 @@ std::string CallManager::browser_attach(const std::string& job, const std::strin
           Leg* by = leg->consulted_by >= 0 ? call->legs[static_cast<std::size_t>(leg->consulted_by)].get() : nullptr;
           invite["consult"] = true;
           invite["from_agent"] = by ? by->agent : std::string();
+        } else if (leg->role == "agent_out") {
+          invite["caller_masked"] = mask_phone(call->dialled);
+          invite["outbound"] = true;
         } else {
           invite["queue"] = call->queued ? call->queued->queue : std::string();
           invite["offer"] = leg->offer;
@@ -311,7 +320,7 @@ void CallManager::browser_answer(const std::string& job, const std::string& sess
   auto& pbx = *impl_;
   Call* call = pbx.find_call(uuid);
   Leg* leg = call ? pbx.browser_leg(*call, session) : nullptr;
-  const bool offered = leg && (leg->role == "agent" || leg->role == "consult");
+  const bool offered = leg && agent_side(*leg);
   if (!offered || (leg->confirmed && !leg->pending_media))
     throw Error(Errc::not_found, "call: no offer of that call is waiting for your answer");
   auto answer = parse_browser_sdp(sdp);
@@ -332,6 +341,7 @@ void CallManager::browser_answer(const std::string& job, const std::string& sess
   leg->status = 200;
   spdlog::info("event=browser.answered call={} agent={}", uuid, job);
   if (leg->role == "consult") return pbx.on_consult_answered(*call, *leg);
+  if (leg->role == "agent_out") return pbx.on_outbound_agent_answered(*call, *leg);
   pbx.on_agent_answered(*call, *leg);
 }
 
@@ -339,9 +349,10 @@ void CallManager::browser_reject(const std::string&, const std::string& session,
   auto& pbx = *impl_;
   Call* call = pbx.find_call(uuid);
   Leg* leg = call ? pbx.browser_leg(*call, session) : nullptr;
-  const bool offered = leg && (leg->role == "agent" || leg->role == "consult");
+  const bool offered = leg && agent_side(*leg);
   if (!offered || leg->confirmed) throw Error(Errc::not_found, "call: no offer of that call is ringing for you");
   if (leg->role == "consult") return pbx.on_consult_failed(*call, *leg, 603, "rejected");
+  if (leg->role == "agent_out") return pbx.on_leg_failed(*call, *leg, 603, "rejected");
   pbx.on_agent_failed(*call, *leg, 603, "rejected");
 }
 
@@ -359,6 +370,7 @@ void CallManager::browser_bye(const std::string& job, const std::string& session
   if (!leg) throw Error(Errc::not_found, "call: not yours");
   if (leg->role == "agent" && !leg->confirmed) return pbx.on_agent_failed(*call, *leg, 603, "rejected");
   if (leg->role == "consult" && !leg->confirmed) return pbx.on_consult_failed(*call, *leg, 603, "rejected");
+  if (leg->role == "agent_out" && !leg->confirmed) return pbx.on_leg_failed(*call, *leg, 603, "rejected");
   spdlog::info("event=browser.bye call={} user={}", uuid, job);
   if (pbx.consult_party_left(*call, *leg, true)) return;
   pbx.end_call(*call, "normal", leg->index == 0 ? "caller" : "callee");
@@ -511,7 +523,8 @@ void CallManager::Impl::on_browser_media(std::uint64_t call_id, int leg_index, c
     consult_party_left(*call, leg, true);
     return;
   }
-  if ((leg.role != "agent" && leg.role != "consult") || session == browser_sessions.end()) {
+  if (leg.role == "agent_out" && !leg.confirmed) return on_leg_failed(*call, leg, 480, "media_failed");
+  if (!agent_side(leg) || session == browser_sessions.end()) {
     return end_call(*call, "media_failed", leg.index == 0 ? "caller" : "callee");
   }
   // Usually a reload: the page closes DTLS a moment before its WebSocket. Wait as for a disconnect.

@@ -138,6 +138,11 @@ struct Room {
   int members = 0;
 };
 
+// Legs of an agent's own device: an ACD offer, a consultation, a click-to-call.
+inline bool agent_side(const Leg& leg) {
+  return leg.role == "agent" || leg.role == "consult" || leg.role == "agent_out";
+}
+
 struct LegRef {
   std::uint64_t call = 0;
   int leg = 0;
@@ -286,7 +291,9 @@ struct CallManager::Impl {
   void back_to_held_party(Call& call, Leg& agent, const std::string& cause, int status);
   void hand_over(Call& call, Leg& agent, bool agent_gone);
   void release_consult_device(Call& call, Leg& consult);
-  void arm_consult_ring_timer(Call& call, Leg& consult);
+  void arm_browser_ring_timer(Call& call, Leg& leg);  // a browser leg rings that long at most
+  // outbound_call.cpp: click-to-call, the agent's device first
+  void on_outbound_agent_answered(Call& call, Leg& agent);
   std::optional<Supervised> find_supervised_agent(const std::string& job);
 
   // helpers
@@ -302,6 +309,10 @@ struct CallManager::Impl {
   void refuse(sip::TransactionId id, int status, const std::string& why);
   static std::string dialog_key(const std::string& call_id, const std::string& tag) { return call_id + '|' + tag; }
 };
+
+// What an agent's phone is offered: the citizen's law first, the other one
+// too (the relay transcodes), and telephone-event (queue_call.cpp).
+std::vector<sip::Format> agent_offer(const std::vector<sip::Format>& citizen);
 
 // The SDP of a message, when it has one.
 std::optional<sip::SessionDescription> sdp_of(const sip::Message& message);

@@ -710,6 +710,7 @@ void CallManager::Impl::on_leg_answered(Call& call, Leg& leg, const sip::Message
 
   if (leg.role == "agent") return on_agent_answered(call, leg);
   if (leg.role == "consult") return on_consult_answered(call, leg);
+  if (leg.role == "agent_out") return on_outbound_agent_answered(call, leg);
   if (leg.role == "transfer") {
     Leg* keep = leg.transfer_for >= 0 ? call.legs[leg.transfer_for].get() : nullptr;
     Leg* referrer = leg.refer_from >= 0 ? call.legs[leg.refer_from].get() : nullptr;

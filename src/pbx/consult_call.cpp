@@ -77,7 +77,7 @@ std::string CallManager::agent_consult(const std::string& agent, const ConsultTa
                    {"consult", true},
                    {"from_agent", agent}};
     pbx.push_to_browser(*consult, "call.invite", invite.dump());
-    pbx.arm_consult_ring_timer(*call, *consult);
+    pbx.arm_browser_ring_timer(*call, *consult);
   } else {
     Route route;
     std::string number = to.device.empty() ? to.target : to.device;
@@ -180,7 +180,7 @@ std::string CallManager::agent_conference(const std::string& agent) {
 
 // ---- inside ----
 
-void CallManager::Impl::arm_consult_ring_timer(Call& call, Leg& consult) {
+void CallManager::Impl::arm_browser_ring_timer(Call& call, Leg& consult) {
   call.ring_timer.expires_after(std::chrono::seconds(config.calls.ring_timeout_seconds));
   call.ring_timer.async_wait([this, ref = LegRef{call.id, consult.index}](boost::system::error_code ec) {
     if (ec) return;

@@ -64,6 +64,22 @@ std::string job_announcement(const std::string& pattern, const std::string& job)
   return out;
 }
 
+acd::HangupSide side_for_acd(const std::string& side, bool agent_is_first_leg) {
+  if (side == "system" || side.empty()) return acd::HangupSide::system;
+  const bool first = side == "caller";
+  return first == agent_is_first_leg ? acd::HangupSide::agent : acd::HangupSide::citizen;
+}
+
+// "extension:8001" -> the agent logged in on it, if any (on the ACD strand).
+std::string agent_on_device(const acd::Router& router, const std::string& device) {
+  for (const auto& a : router.agents()) {
+    if (a.device == device && a.state != acd::AgentState::logged_out) return a.agent;
+  }
+  return {};
+}
+
+}  // namespace
+
 // What an agent's phone is offered: the citizen's law first, the other one
 // too (the relay transcodes), and telephone-event.
 std::vector<sip::Format> agent_offer(const std::vector<sip::Format>& citizen) {
@@ -86,22 +102,6 @@ std::vector<sip::Format> agent_offer(const std::vector<sip::Format>& citizen) {
   formats.push_back(te);
   return formats;
 }
-
-acd::HangupSide side_for_acd(const std::string& side, bool agent_is_first_leg) {
-  if (side == "system" || side.empty()) return acd::HangupSide::system;
-  const bool first = side == "caller";
-  return first == agent_is_first_leg ? acd::HangupSide::agent : acd::HangupSide::citizen;
-}
-
-// "extension:8001" -> the agent logged in on it, if any (on the ACD strand).
-std::string agent_on_device(const acd::Router& router, const std::string& device) {
-  for (const auto& a : router.agents()) {
-    if (a.device == device && a.state != acd::AgentState::logged_out) return a.agent;
-  }
-  return {};
-}
-
-}  // namespace
 
 void CallManager::use_acd(acd::Service& acd) {
   impl_->acd = &acd;

@@ -197,6 +197,12 @@ Ticket merge_tickets(Database& db, std::int64_t master_id, std::int64_t duplicat
   return merged;
 }
 
+void record_outbound_call(Database& db, std::int64_t ticket_id, const Actor& actor, const std::string& call_uuid,
+                          std::int64_t now) {
+  detail::append_history(db, ticket_id, now, actor, "callback_call", std::nullopt, std::nullopt, "",
+                         json{{"call", call_uuid}});
+}
+
 std::vector<HistoryEntry> history_of(Database& db, std::int64_t ticket_id) {
   std::vector<HistoryEntry> out;
   auto& s = db.query(

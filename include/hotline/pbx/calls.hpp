@@ -126,6 +126,12 @@ class CallManager final : public sip::TransactionUser {
   std::string agent_consult_cancel(const std::string& agent);
   std::string agent_transfer_complete(const std::string& agent);
   std::string agent_conference(const std::string& agent);
+  // Click-to-call (外呼, a ticket's callback): `device` (the agent's, from the
+  // ACD: browser:JOB or extension:NUM) rings first; its answer dials `number`
+  // through the callback trunk or the dial plan. Returns the call's uuid;
+  // throws hotline::Error (conflict: on a call already, device unreachable;
+  // invalid_argument: a number without a route).
+  std::string agent_dial(const std::string& agent, const std::string& device, const std::string& number);
   // A supervisor's force release (强拆) of the call with this uuid.
   std::string release(const std::string& call_uuid);
   // The agent's live call: uuid and caller for the screen pop; empty when none.

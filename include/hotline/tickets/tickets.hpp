@@ -110,6 +110,11 @@ std::vector<Ticket> list_tickets(store::Database& db, const TicketFilter& filter
 Ticket merge_tickets(store::Database& db, std::int64_t master_id, std::int64_t duplicate_id,
                      std::int64_t duplicate_version, const Actor& actor, const std::string& reason, std::int64_t now);
 
+// An agent called the ticket's caller from it (click-to-call): a history
+// line "callback_call" naming the call, so the call record can be found.
+void record_outbound_call(store::Database& db, std::int64_t ticket_id, const Actor& actor,
+                          const std::string& call_uuid, std::int64_t now);
+
 // One line of a ticket's history (D8).
 struct HistoryEntry {
   std::int64_t id = 0;
