@@ -321,11 +321,16 @@ async function answerInvite(inv: Invite) {
   ringingNow.value = false;
   if (pop.value && pop.value.call === inv.call) pop.value.answered = true;
   const keep = call.value?.uuid === inv.call ? call.value : null;
-  call.value = keep ?? {
+  const c: LiveCall = keep ?? {
     uuid: inv.call, direction: "in", number: inv.caller_masked ?? pop.value?.caller_masked ?? "", state: "connected",
     muted: false, since: serverNow(),
-    ...(inv.consult ? { consultFrom: inv.from_agent || "?", viaConsult: true } : {}),
   };
+  if (inv.consult) {
+    // Not mine until the consulting agent completes the transfer (call.state transferred_to_you).
+    c.consultFrom = inv.from_agent || "?";
+    c.viaConsult = true;
+  }
+  call.value = c;
   invite.value = null;
 }
 
