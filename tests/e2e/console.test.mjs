@@ -430,6 +430,8 @@ test("consult between browser agents: attended transfer, one-click monitoring, t
   await a.getByTestId("call-supervisor").click();
   await a.waitForSelector('[data-testid="transfer-picker"][data-mode="consult"]');
   assert.equal(await a.getByTestId("transfer-tab-queues").count(), 0, "queues cannot be consulted");
+  await a.getByTestId(`transfer-agent-${CONSULTED}`).waitFor();
+  await shot(a, "console-19-consult-picker");
   await a.getByTestId(`transfer-agent-${CONSULTED}`).click();
   await a.getByTestId("consult").waitFor();
   assert.match(await a.getByTestId("consult-target").textContent(), new RegExp(CONSULTED));
