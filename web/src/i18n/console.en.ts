@@ -137,6 +137,7 @@ const consoleEn: Record<keyof typeof consoleZh, string> = {
 
   "pop.title": "Caller",
   "pop.caller": "Number",
+  "pop.consultFrom": "Consulted by",
   "pop.queue": "Queue",
   "pop.priority": "priority {p}",
   "pop.callback": "queue callback",

@@ -136,6 +136,7 @@ const consoleZh = {
 
   "pop.title": "来电信息",
   "pop.caller": "来电号码",
+  "pop.consultFrom": "咨询来自",
   "pop.queue": "队列",
   "pop.priority": "优先级 {p}",
   "pop.callback": "排队回电",
