@@ -150,6 +150,33 @@ awaitable<json> agent_wrapup(ApiContext& ctx, const auth::Principal& who, const 
   co_return co_await agent_json(ctx, agent);
 }
 
+// Attended transfer, first step: agent:JOB is looked up in the ACD (its
+// device, and whether that agent is free to take a consultation).
+awaitable<void> agent_consult(ApiContext& ctx, const std::string& agent, const json& body) {
+  pbx::CallManager::ConsultTarget to;
+  to.target = text_field(body, "target", true);
+  if (to.target.rfind("agent:", 0) == 0) {
+    to.agent = to.target.substr(6);
+    if (!valid_name(to.agent)) throw Error(Errc::invalid_argument, "target: agent:JOB with a job number");
+    auto view = [job = to.agent](acd::Router& router, acd::Ms) { return router.agent(job); };
+    auto found = co_await on_router(acd_of(ctx), view);
+    if (!found || found->state == acd::AgentState::logged_out)
+      throw Error(Errc::conflict, "agent " + to.agent + " is not logged in");
+    if (found->state != acd::AgentState::ready && found->state != acd::AgentState::not_ready)
+      throw Error(Errc::conflict, "agent " + to.agent + " is busy (" + std::string(acd::to_string(found->state)) + ")");
+    to.device = found->device;
+  } else if (to.target.rfind("queue:", 0) == 0) {
+    throw Error(Errc::invalid_argument, "target: a consultation needs a person (agent:JOB, extension:NUM or a "
+                                        "number); transfer to a queue blindly with transfer");
+  } else {
+    bool good = (to.target.rfind("extension:", 0) == 0 && all_digits(to.target.substr(10))) || all_digits(to.target);
+    if (!good) throw Error(Errc::invalid_argument, "target: agent:JOB, extension:NUM or a number");
+  }
+  auto act = [agent, to](pbx::CallManager& calls) { return calls.agent_consult(agent, to); };
+  auto why = co_await on_calls(ctx, act);
+  if (!why.empty()) throw Error(Errc::conflict, why);
+}
+
 awaitable<void> agent_call_action(ApiContext& ctx, const auth::Principal& who, const std::string& action,
                                   const json& body) {
   auto agent = who.job_number;
@@ -162,11 +189,20 @@ awaitable<void> agent_call_action(ApiContext& ctx, const auth::Principal& who, c
   } else if (action == "survey") {
     target = body.contains("flow") ? text_field(body, "flow", true) : std::string("satisfaction");
     if (!valid_name(target)) throw Error(Errc::invalid_argument, "flow: letters, digits, _ and -");
-  } else if (action != "hangup" && action != "hold" && action != "resume") {
-    throw Error(Errc::not_found, "no call action " + action + " (hangup, hold, resume, transfer, survey)");
+  } else if (action == "consult") {
+    co_await agent_consult(ctx, agent, body);
+    co_return;
+  } else if (action != "hangup" && action != "hold" && action != "resume" && action != "consult_cancel" &&
+             action != "transfer_complete" && action != "conference") {
+    throw Error(Errc::not_found, "no call action " + action +
+                                     " (hangup, hold, resume, transfer, survey, consult, consult_cancel, "
+                                     "transfer_complete, conference)");
   }
   auto act = [agent, action, target](pbx::CallManager& calls) {
     if (action == "survey") return calls.agent_to_flow(agent, target);
+    if (action == "consult_cancel") return calls.agent_consult_cancel(agent);
+    if (action == "transfer_complete") return calls.agent_transfer_complete(agent);
+    if (action == "conference") return calls.agent_conference(agent);
     if (action == "hangup") return calls.agent_hang_up(agent);
     if (action == "hold") return calls.agent_hold(agent, true);
     if (action == "resume") return calls.agent_hold(agent, false);
@@ -242,6 +278,31 @@ awaitable<std::optional<json>> browser_call_rpc(ApiContext& ctx, const auth::Pri
   co_return json{{"ok", true}};
 }
 
+// A supervisor's browser joins an agent's live call (listen, whisper, barge).
+awaitable<json> browser_monitor(ApiContext& ctx, const auth::Principal& who, const std::string& ws_session,
+                                const json& params) {
+  if (!auth::roles_have(who.roles, Permission::acd_supervise))
+    throw Error(Errc::forbidden, "this needs the permission acd.supervise");
+  auto agent = text_field(params, "agent", true);
+  if (!valid_name(agent)) throw Error(Errc::invalid_argument, "agent: a job number");
+  auto mode_name = text_field(params, "mode", true);
+  media::Supervision mode = media::Supervision::listen;
+  if (mode_name == "whisper") {
+    mode = media::Supervision::whisper;
+  } else if (mode_name == "barge") {
+    mode = media::Supervision::barge;
+  } else if (mode_name != "listen") {
+    throw Error(Errc::invalid_argument, "mode: listen, whisper or barge");
+  }
+  auto sdp = text_field(params, "sdp", true);
+  auto job = who.job_number;
+  auto join = [job, ws_session, agent, mode, sdp](pbx::CallManager& calls) {
+    return calls.browser_monitor(job, ws_session, agent, mode, sdp);
+  };
+  auto answer = co_await on_calls(ctx, join);
+  co_return json{{"call", answer.call}, {"sdp", answer.sdp}};
+}
+
 awaitable<json> session_attach(ApiContext& ctx, const auth::Principal& who, const std::string& ws_session,
                                const json& params) {
   auto old_session = text_field(params, "session_id", true);
@@ -264,10 +325,12 @@ awaitable<std::optional<json>> acd_rpc(ApiContext& ctx, const auth::Principal& w
   static const std::set<std::string> known = {
       "agent.login", "agent.logout", "agent.state", "agent.wrapup_done", "agent.wrapup_extend", "agent.get",
       "call.bye",    "call.hold",    "call.transfer", "call.survey",   "call.invite",         "call.answer",
-      "call.reject", "call.dtmf",    "session.attach"};
+      "call.reject", "call.dtmf",    "session.attach", "call.consult", "call.consult_cancel",
+      "call.transfer_complete", "call.conference", "call.monitor"};
   if (!known.count(method)) co_return std::nullopt;  // the caller answers method_not_found
   // The browser's own calls (test phone, dial pad) and re-attaching are not only agents' business.
   if (method == "session.attach") co_return co_await session_attach(ctx, who, ws_session, params);
+  if (method == "call.monitor") co_return co_await browser_monitor(ctx, who, ws_session, params);
   const bool own_call = method == "call.invite" || method == "call.dtmf" || method == "call.bye";
   if (own_call && auth::roles_have(who.roles, Permission::calls_place)) {
     if (auto handled = co_await browser_call_rpc(ctx, who, ws_session, method, params)) co_return handled;
@@ -298,7 +361,13 @@ awaitable<std::optional<json>> acd_rpc(ApiContext& ctx, const auth::Principal& w
   }
   if (method == "agent.get") co_return co_await agent_json(ctx, who.job_number);
   static const std::map<std::string, std::string> actions = {
-      {"call.bye", "hangup"}, {"call.transfer", "transfer"}, {"call.survey", "survey"}};
+      {"call.bye", "hangup"},
+      {"call.transfer", "transfer"},
+      {"call.survey", "survey"},
+      {"call.consult", "consult"},
+      {"call.consult_cancel", "consult_cancel"},
+      {"call.transfer_complete", "transfer_complete"},
+      {"call.conference", "conference"}};
   if (method == "call.hold") {
     if (!params.contains("hold") || !params["hold"].is_boolean())
       throw Error(Errc::invalid_argument, "hold: true or false");
@@ -390,10 +459,12 @@ void add_acd_routes(Router& router, Api& api) {
 
   router.add("POST", "/api/v1/agent/call/{action}", Permission::agent_work,
              "The agent's live call: hangup, hold, resume, transfer ({\"target\": \"queue:NAME\" | \"extension:NUM\" | "
-             "number}), survey (人工转自动: the citizen goes on to the flow {\"flow\"}, default satisfaction)",
+             "number}), survey (人工转自动: the citizen goes on to the flow {\"flow\"}, default satisfaction), consult "
+             "({\"target\": \"agent:JOB\" | \"extension:NUM\" | number}: attended transfer), consult_cancel, "
+             "transfer_complete, conference",
              [&ctx](HttpRequest& request) -> awaitable<HttpResponse> {
                auto action = request.params.at("action");
-               json body = action == "transfer" || (action == "survey" && !request.body.empty())
+               json body = action == "transfer" || action == "consult" || (action == "survey" && !request.body.empty())
                                ? parse_json_body(request)
                                : json::object();
                co_await agent_call_action(ctx, *request.principal, action, body);

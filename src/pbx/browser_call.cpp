@@ -66,6 +66,12 @@ bool valid_digits(const std::string& digits) {
          digits.find_first_not_of("0123456789*#ABCD") == std::string::npos;
 }
 
+CallManager::BrowserCallAnswer place_browser_call(CallManager::Impl& pbx, const std::string& job,
+                                                  const std::string& session, const std::string& number,
+                                                  const media::WebRtcDescription& offer, const media::LegCodec& codec,
+                                                  const Caller& caller, const Route& route,
+                                                  const std::optional<CallManager::Impl::Supervised>& supervised);
+
 }  // namespace
 
 // ---- the public side (on the SIP strand) ----
@@ -95,8 +101,20 @@ void CallManager::browser_closed(const std::string& session) {
   for (auto& [id, call] : pbx.calls) {
     for (auto& leg : call->legs) {
       if (!leg->browser || leg->ws_session != session || leg->ended) continue;
-      if (leg->role != "agent") ended.push_back(id);
+      if (leg->role != "agent" && leg->role != "consult") ended.push_back(id);
     }
+  }
+  // A consulted colleague's page goes: the consulting agent is back with the citizen.
+  std::vector<LegRef> consulted;
+  for (auto& [id, call] : pbx.calls) {
+    for (auto& leg : call->legs) {
+      if (leg->browser && leg->ws_session == session && !leg->ended && leg->consulted_by >= 0)
+        consulted.push_back({id, leg->index});
+    }
+  }
+  for (auto ref : consulted) {
+    Call* c = nullptr;
+    if (Leg* leg = pbx.find(ref, &c)) pbx.consult_party_left(*c, *leg, true);
   }
   for (auto id : ended) {
     if (Call* c = pbx.find_call(id)) pbx.end_call(*c, "browser_gone", "caller");
@@ -155,12 +173,19 @@ std::string CallManager::browser_attach(const std::string& job, const std::strin
     for (auto& leg : call->legs) {
       if (!leg->browser || leg->ws_session != old_session || leg->ended) continue;
       leg->ws_session = new_session;
-      if (leg->role != "agent") continue;
+      if (leg->role != "agent" && leg->role != "consult") continue;
       if (!leg->confirmed) {
         // Still ringing: the same offer stands (nothing of it was used yet).
         json invite = {{"call", call->uuid}, {"sdp", pbx.browser_offer(*call, *leg)},
-                       {"caller_masked", mask_phone(call->caller)},
-                       {"queue", call->queued ? call->queued->queue : std::string()}, {"offer", leg->offer}};
+                       {"caller_masked", mask_phone(call->caller)}};
+        if (leg->role == "consult") {
+          Leg* by = leg->consulted_by >= 0 ? call->legs[static_cast<std::size_t>(leg->consulted_by)].get() : nullptr;
+          invite["consult"] = true;
+          invite["from_agent"] = by ? by->agent : std::string();
+        } else {
+          invite["queue"] = call->queued ? call->queued->queue : std::string();
+          invite["offer"] = leg->offer;
+        }
         pbx.push_to_browser(*leg, "call.invite", invite.dump());
         continue;
       }
@@ -218,6 +243,38 @@ CallManager::BrowserCallAnswer CallManager::browser_invite(const std::string& jo
     supervised = pbx.find_supervised(route.target);
     if (!supervised) throw Error(Errc::conflict, "no call to supervise at that extension");
   }
+  return place_browser_call(pbx, job, session, number, offer, codec, caller, route, supervised);
+}
+
+CallManager::BrowserCallAnswer CallManager::browser_monitor(const std::string& job, const std::string& session,
+                                                            const std::string& agent, media::Supervision mode,
+                                                            const std::string& sdp) {
+  auto& pbx = *impl_;
+  auto offer = parse_browser_sdp(sdp);
+  auto codec = browser_codec(offer);
+  auto supervised = pbx.find_supervised_agent(agent);
+  if (!supervised) throw Error(Errc::not_found, "agent " + agent + " has no live call to join");
+  if (pbx.calls.size() >= pbx.config.calls.max_calls) {
+    pbx.calls_refused.inc();
+    throw Error(Errc::unavailable, "too many calls: try again shortly");
+  }
+  Route route;
+  route.kind = mode == media::Supervision::listen    ? Route::Kind::listen
+               : mode == media::Supervision::whisper ? Route::Kind::whisper
+                                                     : Route::Kind::barge;
+  route.target = agent;
+  route.number = agent;
+  Caller caller{"browser:" + job, nullptr, "all"};
+  return place_browser_call(pbx, job, session, "monitor:" + agent, offer, codec, caller, route, supervised);
+}
+
+namespace {
+
+CallManager::BrowserCallAnswer place_browser_call(CallManager::Impl& pbx, const std::string& job,
+                                                  const std::string& session, const std::string& number,
+                                                  const media::WebRtcDescription& offer, const media::LegCodec& codec,
+                                                  const Caller& caller, const Route& route,
+                                                  const std::optional<CallManager::Impl::Supervised>& supervised) {
   Call& call = pbx.create_call(job, number, caller, route, supervised);
   const std::string uuid = call.uuid;
   Leg* a = pbx.add_browser_leg(call, "caller", job, session);
@@ -236,7 +293,7 @@ CallManager::BrowserCallAnswer CallManager::browser_invite(const std::string& jo
   local.local = a->webrtc;
   local.session_id = a->sdp_session;
   local.session_version = a->sdp_version;
-  BrowserCallAnswer answer{uuid, media::build_webrtc_answer(offer, local, codec)};
+  CallManager::BrowserCallAnswer answer{uuid, media::build_webrtc_answer(offer, local, codec)};
   spdlog::info("event=call.start call={} source=browser:{} number={} route={}", uuid, job, mask_phone(number),
                call.route);
   pbx.route_call(call, *a, route, caller, supervised);
@@ -247,12 +304,15 @@ CallManager::BrowserCallAnswer CallManager::browser_invite(const std::string& jo
   return answer;
 }
 
+}  // namespace
+
 void CallManager::browser_answer(const std::string& job, const std::string& session, const std::string& uuid,
                                  const std::string& sdp) {
   auto& pbx = *impl_;
   Call* call = pbx.find_call(uuid);
   Leg* leg = call ? pbx.browser_leg(*call, session) : nullptr;
-  if (!leg || leg->role != "agent" || (leg->confirmed && !leg->pending_media))
+  const bool offered = leg && (leg->role == "agent" || leg->role == "consult");
+  if (!offered || (leg->confirmed && !leg->pending_media))
     throw Error(Errc::not_found, "call: no offer of that call is waiting for your answer");
   auto answer = parse_browser_sdp(sdp);
   auto codec = browser_codec(answer);
@@ -270,6 +330,7 @@ void CallManager::browser_answer(const std::string& job, const std::string& sess
   leg->answered_at = now_ms();
   leg->status = 200;
   spdlog::info("event=browser.answered call={} agent={}", uuid, job);
+  if (leg->role == "consult") return pbx.on_consult_answered(*call, *leg);
   pbx.on_agent_answered(*call, *leg);
 }
 
@@ -277,7 +338,9 @@ void CallManager::browser_reject(const std::string&, const std::string& session,
   auto& pbx = *impl_;
   Call* call = pbx.find_call(uuid);
   Leg* leg = call ? pbx.browser_leg(*call, session) : nullptr;
-  if (!leg || leg->role != "agent" || leg->confirmed) throw Error(Errc::not_found, "call: no offer of that call is ringing for you");
+  const bool offered = leg && (leg->role == "agent" || leg->role == "consult");
+  if (!offered || leg->confirmed) throw Error(Errc::not_found, "call: no offer of that call is ringing for you");
+  if (leg->role == "consult") return pbx.on_consult_failed(*call, *leg, 603, "rejected");
   pbx.on_agent_failed(*call, *leg, 603, "rejected");
 }
 
@@ -294,7 +357,9 @@ void CallManager::browser_bye(const std::string& job, const std::string& session
   }
   if (!leg) throw Error(Errc::not_found, "call: not yours");
   if (leg->role == "agent" && !leg->confirmed) return pbx.on_agent_failed(*call, *leg, 603, "rejected");
+  if (leg->role == "consult" && !leg->confirmed) return pbx.on_consult_failed(*call, *leg, 603, "rejected");
   spdlog::info("event=browser.bye call={} user={}", uuid, job);
+  if (pbx.consult_party_left(*call, *leg, true)) return;
   pbx.end_call(*call, "normal", leg->index == 0 ? "caller" : "callee");
 }
 
@@ -438,7 +503,12 @@ void CallManager::Impl::on_browser_media(std::uint64_t call_id, int leg_index, c
   if (detached || leg.pending_media) return;
   spdlog::warn("event=browser.media_failed call={} leg={} reason=\"{}\"", call->uuid, leg_index, state.failure);
   if (leg.role == "agent" && !leg.confirmed) return on_agent_failed(*call, leg, 480, "media_failed");
-  if (leg.role != "agent" || session == browser_sessions.end()) {
+  if (leg.role == "consult" && (!leg.confirmed || leg.consulted_by >= 0)) {
+    if (!leg.confirmed) return on_consult_failed(*call, leg, 480, "media_failed");
+    consult_party_left(*call, leg, true);
+    return;
+  }
+  if ((leg.role != "agent" && leg.role != "consult") || session == browser_sessions.end()) {
     return end_call(*call, "media_failed", leg.index == 0 ? "caller" : "callee");
   }
   // Usually a reload: the page closes DTLS a moment before its WebSocket. Wait as for a disconnect.
@@ -476,6 +546,7 @@ void CallManager::Impl::browser_grace_over(const std::string& ws_session) {
   for (auto id : ended) {
     if (Call* c = find_call(id)) {
       Leg* leg = browser_leg(*c, ws_session);
+      if (leg && consult_party_left(*c, *leg, true)) continue;  // consulting: the call is handed over
       end_call(*c, "agent_device_lost", leg && leg->index == 0 ? "caller" : "callee");
     }
   }

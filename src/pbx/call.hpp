@@ -70,6 +70,14 @@ struct Leg {
   // Its media failed (a reloading page closes DTLS before its WebSocket):
   // the citizen hears music until a re-attach or the grace ends the call.
   std::unique_ptr<boost::asio::steady_timer> media_grace;
+  // Consulting (attended transfer, three-way; consult_call.cpp). On the consulting agent's leg:
+  int consult = -1;          // the consulted party's leg
+  int held_party = -1;       // the party waiting on hold meanwhile (the citizen)
+  bool conferenced = false;  // the three are mixed
+  std::string consult_target;  // agent:JOB, extension:NUM or a number, as asked
+  // On a consult leg (role "consult"):
+  int consulted_by = -1;       // the agent leg consulting it; -1 once the call is handed over to it
+  std::string consult_device;  // a consulted agent's device: busy for the ACD while this leg lasts
 };
 
 // A citizen in an ACD queue: waiting (music, announcements, the callback
@@ -268,7 +276,21 @@ struct CallManager::Impl {
   void take_over_agent_leg(Call& call, Leg& fresh);
   Leg* browser_leg(Call& call, const std::string& ws_session);
 
+  // consult_call.cpp: attended transfer and three-way calls
+  void on_consult_answered(Call& call, Leg& consult);
+  void on_consult_failed(Call& call, Leg& consult, int status, const std::string& cause);
+  // A leg leaves (BYE, the page's call.bye or its disconnect, the API's hang-up): true when the
+  // consultation took care of it and the call goes on without that leg. `gone`: its side ended
+  // the dialog itself (no BYE to send).
+  bool consult_party_left(Call& call, Leg& leg, bool gone);
+  void back_to_held_party(Call& call, Leg& agent, const std::string& cause, int status);
+  void hand_over(Call& call, Leg& agent, bool agent_gone);
+  void release_consult_device(Call& call, Leg& consult);
+  void arm_consult_ring_timer(Call& call, Leg& consult);
+  std::optional<Supervised> find_supervised_agent(const std::string& job);
+
   // helpers
+  Leg* live_agent_leg(const std::string& agent, Call** call_out);  // the agent's answered leg, not ended
   Call* find_call(std::uint64_t id);
   Call* find_call(const std::string& uuid);
   Leg* find(const LegRef& ref, Call** call_out = nullptr);

@@ -7,11 +7,8 @@
 #include "hotline/ivr/library.hpp"
 
 namespace hotline::pbx {
-namespace {
-
-// The agent's leg that is up (answered, not ended), and its call.
-Leg* live_agent_leg(CallManager::Impl& pbx, const std::string& agent, Call** call_out) {
-  for (auto& [id, call] : pbx.calls) {
+Leg* CallManager::Impl::live_agent_leg(const std::string& agent, Call** call_out) {
+  for (auto& [id, call] : calls) {
     for (auto& leg : call->legs) {
       if (leg->agent == agent && leg->confirmed && !leg->ended) {
         *call_out = call.get();
@@ -22,19 +19,18 @@ Leg* live_agent_leg(CallManager::Impl& pbx, const std::string& agent, Call** cal
   return nullptr;
 }
 
-}  // namespace
-
 std::string CallManager::agent_call(const std::string& agent) const {
   Call* call = nullptr;
-  if (!live_agent_leg(*impl_, agent, &call)) return {};
+  if (!impl_->live_agent_leg(agent, &call)) return {};
   return call->uuid;
 }
 
 std::string CallManager::agent_hang_up(const std::string& agent) {
   Call* call = nullptr;
-  Leg* leg = live_agent_leg(*impl_, agent, &call);
+  Leg* leg = impl_->live_agent_leg(agent, &call);
   if (!leg) return "no call";
   spdlog::info("event=acd.agent_hangup call={} agent={}", call->uuid, agent);
+  if (impl_->consult_party_left(*call, *leg, false)) return {};
   // The agent's side hung up: the first leg of a callback call, the second of a queue call.
   impl_->end_call(*call, "normal", leg->index == 0 ? "caller" : "callee");
   return {};
@@ -42,8 +38,9 @@ std::string CallManager::agent_hang_up(const std::string& agent) {
 
 std::string CallManager::agent_hold(const std::string& agent, bool on) {
   Call* call = nullptr;
-  Leg* leg = live_agent_leg(*impl_, agent, &call);
+  Leg* leg = impl_->live_agent_leg(agent, &call);
   if (!leg) return "no call";
+  if (leg->consult >= 0) return "consulting: finish the consultation first";
   Leg* other = leg->partner >= 0 ? call->legs[static_cast<std::size_t>(leg->partner)].get() : nullptr;
   if (!other || other->ended) return "nobody to hold";
   if (leg->holding == on) return {};
@@ -64,8 +61,9 @@ std::string CallManager::agent_hold(const std::string& agent, bool on) {
 
 std::string CallManager::agent_transfer(const std::string& agent, const std::string& target) {
   Call* call = nullptr;
-  Leg* leg = live_agent_leg(*impl_, agent, &call);
+  Leg* leg = impl_->live_agent_leg(agent, &call);
   if (!leg) return "no call";
+  if (leg->consult >= 0) return "consulting: finish the consultation first";
   if (!call->callback_entry.empty() && leg->index == 0) return "a callback cannot be transferred";
   Leg& citizen = *call->legs[0];
   if (citizen.ended) return "the caller is gone";
@@ -88,6 +86,7 @@ std::string CallManager::agent_transfer(const std::string& agent, const std::str
   impl_->bye(*call, *leg);
   impl_->end_leg(*call, *leg, 200, "transferred", "callee");
   leg->agent.clear();
+  impl_->release_consult_device(*call, *leg);  // an agent the call was handed over to
   if (wait) {
     return impl_->enter_queue(*call, citizen, std::move(wait),
                               [impl = impl_.get(), id = call->id](bool ok, std::string why) {
@@ -114,8 +113,9 @@ std::string CallManager::agent_transfer(const std::string& agent, const std::str
 
 std::string CallManager::agent_to_flow(const std::string& agent, const std::string& flow) {
   Call* call = nullptr;
-  Leg* leg = live_agent_leg(*impl_, agent, &call);
+  Leg* leg = impl_->live_agent_leg(agent, &call);
   if (!leg) return "no call";
+  if (leg->consult >= 0) return "consulting: finish the consultation first";
   if (!call->queued || leg->index == 0) return "only a queue call's citizen can be sent to a flow";
   auto& ivr = impl_->ivr_services;
   auto target = ivr.flows && ivr.services ? ivr.flows->get(flow) : nullptr;

@@ -64,6 +64,7 @@ void CallManager::Impl::on_bye(Call& call, Leg& leg, sip::TransactionId id) {
     leg.status = 487;
     call.status = 487;
   }
+  if (consult_party_left(call, leg, true)) return;
   Leg* partner = leg.partner >= 0 ? call.legs[leg.partner].get() : nullptr;
   end_leg(call, leg, leg.status ? leg.status : 200, "normal", side_of(leg));
   if (partner && partner->transfer_pending) return;  // the other party waits for its transfer target

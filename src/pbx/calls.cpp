@@ -709,6 +709,7 @@ void CallManager::Impl::on_leg_answered(Call& call, Leg& leg, const sip::Message
   call.media->set_remote(leg.media, leg.remote_address, leg.remote_port, leg.codec);
 
   if (leg.role == "agent") return on_agent_answered(call, leg);
+  if (leg.role == "consult") return on_consult_answered(call, leg);
   if (leg.role == "transfer") {
     Leg* keep = leg.transfer_for >= 0 ? call.legs[leg.transfer_for].get() : nullptr;
     Leg* referrer = leg.refer_from >= 0 ? call.legs[leg.refer_from].get() : nullptr;
@@ -756,6 +757,7 @@ void CallManager::Impl::answer_caller(Call& call, Leg& a, int status) {
 
 void CallManager::Impl::on_leg_failed(Call& call, Leg& leg, int status, const std::string& cause) {
   if (leg.role == "agent") return on_agent_failed(call, leg, status, cause);
+  if (leg.role == "consult") return on_consult_failed(call, leg, status, cause);
   end_leg(call, leg, status, cause, leg.role == "callee" ? "callee" : "system");
   if (leg.role == "transfer") {
     Leg* keep = leg.transfer_for >= 0 ? call.legs[leg.transfer_for].get() : nullptr;

@@ -339,6 +339,26 @@ class SipUa:
                     break
             time.sleep(0.02)
 
+    def bye_incoming(self):
+        """Hangs up the call we answered (UAS side): our To becomes the From, the caller's From the To."""
+        head = self.incoming.split("\r\n\r\n", 1)[0]
+        caller = re.search(r"(?im)^From:\s*(.*)$", head).group(1).strip()
+        us = re.search(r"(?im)^To:\s*(.*)$", head).group(1).strip()
+        target = re.search(r"(?im)^Contact:\s*<([^>]+)>", head)
+        uri = target.group(1) if target else f"sip:hotline@127.0.0.1:{self.server[1]}"
+        ip, port = self._local_sip()
+        self.cseq += 100
+        self._send(f"BYE {uri} SIP/2.0\r\nVia: SIP/2.0/UDP {ip}:{port};branch=z9hG4bK-bye-{time.time_ns()};rport\r\n"
+                   f"From: {us};tag={self.tag}\r\nTo: {caller}\r\nCall-ID: {self.call_id}\r\n"
+                   f"CSeq: {self.cseq} BYE\r\nMax-Forwards: 70\r\nContent-Length: 0\r\n\r\n")
+        deadline = time.time() + 5
+        while time.time() < deadline:
+            with self.lock:
+                if any("BYE" in r[1] for r in self.responses):
+                    return
+            time.sleep(0.02)
+        raise AssertionError("no answer to our BYE")
+
     def info_digit(self, digit, duration=160):
         self.cseq += 1
         body = f"Signal={digit}\r\nDuration={duration}\r\n"

@@ -113,6 +113,19 @@ class CallManager final : public sip::TransactionUser {
   // 人工转自动: the agent leaves and the citizen goes on to the IVR flow
   // (e.g. "satisfaction": the survey); the ACD counts the agent's hang-up.
   std::string agent_to_flow(const std::string& agent, const std::string& flow);
+  // Attended transfer (docs/websocket-protocol.md, "Consulting"): the agent's
+  // other party (the citizen) waits on hold while the agent talks to the
+  // consulted party; then the agent hands the call over, makes it a
+  // three-way call, or goes back to the citizen.
+  struct ConsultTarget {
+    std::string target;  // as asked: agent:JOB, extension:NUM or a number
+    std::string device;  // agent:JOB looked up in the ACD: browser:JOB or extension:NUM
+    std::string agent;   // agent:JOB: JOB
+  };
+  std::string agent_consult(const std::string& agent, const ConsultTarget& to);
+  std::string agent_consult_cancel(const std::string& agent);
+  std::string agent_transfer_complete(const std::string& agent);
+  std::string agent_conference(const std::string& agent);
   // A supervisor's force release (强拆) of the call with this uuid.
   std::string release(const std::string& call_uuid);
   // The agent's live call: uuid and caller for the screen pop; empty when none.
@@ -144,6 +157,10 @@ class CallManager final : public sip::TransactionUser {
   // our answer out; the call is routed by the dial plan as from `job`.
   BrowserCallAnswer browser_invite(const std::string& job, const std::string& session, const std::string& number,
                                    const std::string& sdp);
+  // A supervisor's browser joins `agent`'s live call to listen, whisper or
+  // barge (not_found: the agent has no live call).
+  BrowserCallAnswer browser_monitor(const std::string& job, const std::string& session, const std::string& agent,
+                                    media::Supervision mode, const std::string& sdp);
   void browser_answer(const std::string& job, const std::string& session, const std::string& call,
                       const std::string& sdp);
   void browser_reject(const std::string& job, const std::string& session, const std::string& call);
