@@ -50,6 +50,8 @@ export interface LiveCall {
    * `call.state` ended ends it.
    */
   viaConsult?: boolean;
+  /** Consulted, the consulting agent made it a three-way call. */
+  conference?: boolean;
 }
 
 /** How the last consultation ended when it put me back with the citizen (shown in the softphone). */
@@ -189,8 +191,11 @@ function applyMine(a: AgentView) {
       }
       break;
     case "busy_elsewhere":
-      stopRinging();
-      ringingNow.value = false;
+      // Being consulted makes me busy for the ACD while the consultation rings: keep it ringing.
+      if (!invite.value?.consult) {
+        stopRinging();
+        ringingNow.value = false;
+      }
       break;
     default: {
       // ready, not_ready, wrap_up, logged_out: no call of the ACD any more,
@@ -433,7 +438,7 @@ export function consult(target: string, label = "") {
   if (!c) return Promise.resolve(undefined);
   return act(async () => {
     if (media && c.uuid) {
-      await viaWs("call.consult", { call: c.uuid, target }, () => acdApi.consult(target));
+      await viaWs("call.consult", { target }, () => acdApi.consult(target));
     } else {
       await acdApi.consult(target);
     }
@@ -451,7 +456,7 @@ function consultAction(action: "consult_cancel" | "transfer_complete" | "confere
   if (!c) return Promise.resolve(undefined);
   return act(async () => {
     if (media && c.uuid) {
-      await viaWs(`call.${action}`, { call: c.uuid }, () => acdApi.consultAction(action));
+      await viaWs(`call.${action}`, {}, () => acdApi.consultAction(action));
     } else {
       await acdApi.consultAction(action);
     }
@@ -559,6 +564,11 @@ function onCallState(p: CallStatePush) {
     case "consult_ringing":
     case "consulting":
     case "conference": {
+      if (c.consultFrom) {
+        // I am the consulted party: the consulting agent mixed the three of us.
+        c.conference = p.state === "conference";
+        return;
+      }
       const prev = c.consult;
       const target = p.target || prev?.target || "";
       c.consult = { target, label: prev && prev.target === target ? prev.label : "", state: p.state };
@@ -572,6 +582,7 @@ function onCallState(p: CallStatePush) {
         // The consulting agent left: the call is mine now (ticket form, hold, transfer, consult).
         consultOutcome.value = { cause: p.cause, from: c.consultFrom };
         c.consultFrom = "";
+        c.conference = false;
         if (pop.value?.call === p.call) pop.value.answered = true;
       } else if (c.consult || p.cause?.startsWith("consult_")) {
         c.consult = null;
