@@ -10,7 +10,12 @@
 // Python SIP UA that speaks a tone and measures what it hears) is answered
 // in the browser with audio both ways, a ticket filed, held, muted, the page
 // reloaded mid-call (the call stays), hung up, recorded. The test phone
-// calls the echo test from the browser.
+// calls the echo test from the browser. Consultation between two browser
+// agents: the first consults the second (呼叫班长) during a citizen's call,
+// they talk, the first completes the transfer (the citizen and the second
+// hear each other, the first goes to wrap-up); a supervisor listens in from
+// the supervisor page with one click; the second consults the first back and
+// makes it a three-way conference (everyone hears everyone), then leaves.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { Daemon, launchBrowser } from "./harness.mjs";
@@ -20,6 +25,7 @@ import { PASSWORD, PHONE_PASSWORD, acdConfig, shotPath, resetArtifacts, waitFor,
 const AGENT = "1001";
 const EXT = "8001";
 const BROWSER_AGENT = "1002";
+const CONSULTED = "1003"; // a second browser agent, consulted by the first
 let d;
 let browser;
 let sipp;
@@ -44,7 +50,7 @@ function seconds(text) {
 
 before(async () => {
   resetArtifacts();
-  d = new Daemon(acdConfig({ agents: [AGENT, BROWSER_AGENT], wrapUpSeconds: 40 }));
+  d = new Daemon(acdConfig({ agents: [AGENT, BROWSER_AGENT, CONSULTED], wrapUpSeconds: 40 }));
   await d.start();
   const admin = await d.admin();
   const water = await d.must(201, "POST", "/api/v1/departments", { code: "water", name: "市水务局" }, admin);
@@ -54,9 +60,10 @@ before(async () => {
   await d.must(201, "POST", "/api/v1/sip/accounts", { username: EXT, password: PHONE_PASSWORD }, admin);
   await d.createUser(AGENT, ["agent"], { password: PASSWORD, displayName: "座席小刘" });
   await d.createUser(BROWSER_AGENT, ["agent"], { password: PASSWORD, displayName: "座席小周" });
+  await d.createUser(CONSULTED, ["agent"], { password: PASSWORD, displayName: "座席小吴" });
   await d.createUser("sup", ["supervisor"], { password: PASSWORD, displayName: "值班长老王" });
   await d.createUser("installer", ["admin"], { password: PASSWORD, displayName: "安装员" });
-  for (const who of [AGENT, BROWSER_AGENT, "sup"]) tokens[who] = await d.login(who, PASSWORD);
+  for (const who of [AGENT, BROWSER_AGENT, CONSULTED, "sup"]) tokens[who] = await d.login(who, PASSWORD);
   world.article = await d.must(201, "POST", "/api/v1/kb/articles",
     { section: "office_guide", title: "社保卡补办流程", body: "携带身份证到任一社保服务网点办理，当场制卡。", published: true }, admin);
   browser = await launchBrowser(["--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream", "--autoplay-policy=no-user-gesture-required"]);
@@ -369,6 +376,153 @@ test("test phone: an admin calls 9196 (echo) from the browser and hears itself",
   await shot(p, "testphone-02-connected");
   await p.getByTestId("tp-hangup").click();
   await p.waitForSelector('[data-testid="tp-status"][data-status="ended"]');
+});
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+const consoleStats = (p) => p.evaluate(() => window.__hotlineConsole.mediaStats());
+
+/** What a page's softphone received over `ms`: packets and audio energy (inbound-rtp). */
+async function heardBy(p, ms = 1500, stats = consoleStats) {
+  const s0 = await stats(p);
+  await sleep(ms);
+  const s1 = await stats(p);
+  assert.ok(s0 && s1, "the page has browser media");
+  return { packets: s1.packetsReceived - s0.packetsReceived, energy: s1.totalAudioEnergy - s0.totalAudioEnergy, level: s1.audioLevel };
+}
+
+/** Logs `p` in to the ACD with the browser device and leaves it not ready (no queue offers). */
+async function browserLogin(p) {
+  await p.goto(`${d.base}/console`);
+  await p.getByTestId("device-browser").check();
+  await p.getByTestId("acd-login").click();
+  await expectState(p, "agent-state", "not_ready");
+}
+
+test("consult between browser agents: attended transfer, one-click monitoring, three-way conference", async () => {
+  const t0 = Date.now();
+  const a = pages.get("browser-agent"); // 1002, from the browser softphone test
+  assert.ok(a, "the browser agent's page");
+  const b = await loginAs(browser, d, CONSULTED, { errors: pageErrors, pages, name: "consulted-agent" });
+  await browserLogin(b);
+  const sup = await loginAs(browser, d, "sup", { errors: pageErrors, pages, name: "supervisor" });
+  await sup.goto(`${d.base}/supervisor`);
+  await sup.getByTestId("agents-grid").waitFor();
+  // The first agent ends the wrap-up of the last call and goes ready for the next citizen.
+  if ((await agentView(BROWSER_AGENT)).state === "wrap_up") await a.getByTestId("wrapup-done").click();
+  await waitFor("the browser agent out of wrap-up", async () => (await agentView(BROWSER_AGENT)).state !== "wrap_up", 10000);
+  if ((await agentView(BROWSER_AGENT)).state !== "ready") await a.getByTestId("set-ready").click();
+  await expectState(a, "agent-state", "ready");
+
+  const citizen = new Citizen(d, "12345", "1", "13912340002");
+  world.citizens.push(citizen);
+  assert.deepEqual(await citizen.next(), { answered: true });
+  await a.getByTestId("incoming").waitFor({ timeout: 30000 });
+  await a.keyboard.press("F2");
+  await expectState(a, "agent-state", "on_call", 15000);
+  await waitFor("the citizen's voice in the first agent's browser", async () => {
+    const s = await consoleStats(a);
+    return s && s.packetsReceived > 50 && s.audioLevel > 0.01;
+  }, 20000);
+  const callId = (await agentView(BROWSER_AGENT)).live_call;
+  assert.ok(callId, "the first agent's live call");
+
+  // 呼叫班长: the picker opens in consult mode on the agents; any logged-in agent will do.
+  await a.getByTestId("call-supervisor").click();
+  await a.waitForSelector('[data-testid="transfer-picker"][data-mode="consult"]');
+  assert.equal(await a.getByTestId("transfer-tab-queues").count(), 0, "queues cannot be consulted");
+  await a.getByTestId(`transfer-agent-${CONSULTED}`).waitFor();
+  await shot(a, "console-19-consult-picker");
+  await a.getByTestId(`transfer-agent-${CONSULTED}`).click();
+  await a.getByTestId("consult").waitFor();
+  assert.match(await a.getByTestId("consult-target").textContent(), new RegExp(CONSULTED));
+  assert.ok(await a.getByTestId("hold").isDisabled(), "no hold while consulting");
+  assert.ok(await a.getByTestId("transfer").isDisabled(), "no blind transfer while consulting");
+
+  // The consulted agent's console rings: 咨询来电 from 1002 with the citizen's masked number.
+  await b.getByTestId("incoming-consult").waitFor({ timeout: 15000 });
+  assert.match(await b.getByTestId("incoming-consult").textContent(), new RegExp(`咨询来电.*${BROWSER_AGENT}`));
+  assert.match(await b.getByTestId("incoming-number").textContent(), /139\*+0002/);
+  await shot(b, "console-20-consult-ringing");
+  await b.keyboard.press("F2");
+  await expectState(a, "consult", "consulting", 15000);
+  await b.getByTestId("consulted-by").waitFor();
+  assert.equal(await b.getByTestId("draft-call").count(), 0, "the ticket form is not bound to a consultation");
+  // The two agents talk: each browser receives the other's (fake) microphone.
+  await waitFor("the first agent's voice in the consulted browser", async () => (await consoleStats(b))?.packetsReceived > 25, 10000);
+  const bHearsA = await heardBy(b);
+  const aHearsB = await heardBy(a, 500);
+  assert.ok(bHearsA.packets > 40 && bHearsA.energy > 0.005, `the consulted agent hears the first (${JSON.stringify(bHearsA)})`);
+  assert.ok(aHearsB.packets > 10, `the first agent hears the consulted (${JSON.stringify(aHearsB)})`);
+  assert.ok(!citizen.ended, "the citizen waits");
+  await shot(a, "console-21-consulting");
+
+  // 完成转接: the citizen and the consulted agent talk; the first agent goes to wrap-up.
+  await a.getByTestId("consult-complete").click();
+  await expectState(a, "agent-state", "wrap_up", 15000);
+  await b.waitForSelector('[data-testid="consult-outcome"][data-cause="transferred_to_you"]', { timeout: 10000 });
+  assert.equal(await b.getByTestId("consulted-by").count(), 0);
+  await b.getByTestId("draft-call").waitFor({ timeout: 5000 }); // now the ticket form is bound to the call
+  await sleep(1500);
+  const bHearsCitizen = await heardBy(b);
+  assert.ok(bHearsCitizen.packets > 40 && bHearsCitizen.level > 0.01 && bHearsCitizen.energy > 0.005,
+    `the citizen's tone reaches the consulted browser (${JSON.stringify(bHearsCitizen)})`);
+  const citizenHearsB = await citizen.ask("level 1");
+  assert.ok(citizenHearsB.rms > 200, `the citizen hears the consulted agent's microphone (rms ${citizenHearsB.rms})`);
+  assert.ok(!citizen.ended, "the citizen was not dropped");
+  await shot(b, "console-22-transferred-to-consulted");
+
+  // One-click monitoring: the supervisor listens to the consulted agent's call from the browser.
+  const row = sup.getByTestId(`agent-row-${CONSULTED}`);
+  await waitFor("the consulted agent's live call in the supervisor's grid", async () => !(await row.getByTestId("monitor-listen").isDisabled()), 10000);
+  await row.getByTestId("monitor-listen").click();
+  await sup.waitForSelector('[data-testid="monitor"][data-status="connected"][data-mode="listen"]', { timeout: 15000 });
+  const monitorStats = (p) => p.evaluate(() => window.__hotlineMonitor.stats());
+  await waitFor("the monitored call's audio in the supervisor's browser", async () => (await monitorStats(sup))?.packetsReceived > 50, 10000);
+  const supHears = await heardBy(sup, 1000, monitorStats);
+  assert.ok(supHears.packets > 25 && supHears.energy > 0.005, `the supervisor hears the call (${JSON.stringify(supHears)})`);
+  await sup.getByTestId("monitor-stats").waitFor();
+  await shot(sup, "supervisor-01-monitor-listen");
+  await sup.getByTestId("monitor-stop").click();
+  await sup.waitForSelector('[data-testid="monitor"][data-status="ended"]');
+  await sleep(500);
+  assert.ok(!citizen.ended, "stopping the monitor leaves the call alone");
+  assert.equal((await agentView(CONSULTED)).live_call, callId, "the consulted agent owns the same call");
+
+  // The first agent is free again; the consulted agent (now owning the call)
+  // consults them through the transfer picker's consult mode and makes it a conference.
+  await a.getByTestId("wrapup-done").click();
+  await waitFor("the first agent out of wrap-up", async () => (await agentView(BROWSER_AGENT)).state !== "wrap_up", 10000);
+  await b.getByTestId("transfer").click();
+  await b.getByTestId("transfer-mode-consult").check();
+  await b.getByTestId(`transfer-agent-${BROWSER_AGENT}`).click();
+  await a.getByTestId("incoming-consult").waitFor({ timeout: 15000 });
+  assert.match(await a.getByTestId("incoming-consult").textContent(), new RegExp(CONSULTED));
+  await a.keyboard.press("F2");
+  await expectState(b, "consult", "consulting", 15000);
+  await b.getByTestId("consult-conference").click();
+  await expectState(b, "consult", "conference", 10000);
+  await sleep(1500);
+  const [aInConf, bInConf] = await Promise.all([heardBy(a), heardBy(b)]);
+  const citizenInConf = await citizen.ask("level 1");
+  assert.ok(aInConf.packets > 40 && aInConf.level > 0.01, `the citizen reaches the first agent in the conference (${JSON.stringify(aInConf)})`);
+  assert.ok(bInConf.packets > 40 && bInConf.level > 0.01, `the citizen reaches the consulted agent in the conference (${JSON.stringify(bInConf)})`);
+  assert.ok(citizenInConf.rms > 200, `the citizen hears the agents in the conference (rms ${citizenInConf.rms})`);
+  await shot(b, "console-23-conference");
+  await shot(a, "console-24-conference-joined");
+
+  // The agent who owns the call leaves the conference: the other two talk on; then the citizen's call ends.
+  await b.getByTestId("hangup").click();
+  await a.waitForSelector('[data-testid="consult-outcome"][data-cause="transferred_to_you"]', { timeout: 10000 });
+  assert.ok(!citizen.ended, "the citizen stays with the first agent");
+  // (The agents who were handed the call are not the ACD's: they go back to the state they had, not to wrap-up.)
+  await expectState(b, "agent-state", "not_ready", 10000);
+  await a.keyboard.press("F4");
+  assert.deepEqual(await citizen.next(), { ended: true });
+  await a.getByTestId("dial-form").waitFor({ timeout: 10000 }); // the softphone is idle again
+  await expectState(a, "agent-state", "ready", 10000);
+  console.log(`consultation test took ${Math.round((Date.now() - t0) / 1000)} s; heard: b<-a ${JSON.stringify(bHearsA)}, ` +
+    `b<-citizen ${JSON.stringify(bHearsCitizen)}, citizen<-b rms ${citizenHearsB.rms}, supervisor ${JSON.stringify(supHears)}, ` +
+    `conference a ${JSON.stringify(aInConf)} b ${JSON.stringify(bInConf)} citizen rms ${citizenInConf.rms}`);
 });
 
 test("no uncaught script errors in the pages", () => {

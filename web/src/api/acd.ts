@@ -90,14 +90,28 @@ export interface Invite {
   queue?: string;
   /** After session.attach: the same call offered again to the reloaded page (answer at once). */
   reattach?: boolean;
+  /** Another agent consults me about their call (attended transfer): no queue, no offer. */
+  consult?: boolean;
+  /** The consulting agent's job number (with `consult`). */
+  from_agent?: string;
 }
+
+/** The consultation states of the consulting agent's call (docs/console.md). */
+export type ConsultState = "consult_ringing" | "consulting" | "conference";
 
 /** The `call.state` push. */
 export interface CallStatePush {
   call: string;
-  state: "ringing" | "connected" | "held" | "ended";
+  state: "ringing" | "connected" | "held" | "ended" | ConsultState;
   cause?: string;
+  /** consult_ringing / consulting: whom I consult ("agent:1002", "extension:8001", a number). */
+  target?: string;
+  /** connected after consult_failed: the SIP status of the consulted party's refusal. */
+  status?: number;
 }
+
+/** One-click monitoring modes of `call.monitor`. */
+export type MonitorMode = "listen" | "whisper" | "barge";
 
 export const acdApi = {
   me: () => api.get<MyAgent>("/api/v1/agent"),
@@ -109,6 +123,9 @@ export const acdApi = {
   wrapupExtend: (seconds: number) => api.post<AgentView>("/api/v1/agent/wrapup", { extend_seconds: seconds }),
   callAction: (action: "hangup" | "hold" | "resume") => api.post<{ ok: boolean }>(`/api/v1/agent/call/${action}`),
   transfer: (target: string) => api.post<{ ok: boolean }>("/api/v1/agent/call/transfer", { target }),
+  consult: (target: string) => api.post<{ ok: boolean }>("/api/v1/agent/call/consult", { target }),
+  consultAction: (action: "consult_cancel" | "transfer_complete" | "conference") =>
+    api.post<{ ok: boolean }>(`/api/v1/agent/call/${action}`),
 
   queues: () => api.get<Items<QueueView>>("/api/v1/acd/queues"),
   agents: () => api.get<Items<AgentView>>("/api/v1/acd/agents"),

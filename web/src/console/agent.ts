@@ -9,18 +9,29 @@
 //  - state, wrap-up, hold/resume, transfer, desk-phone hang-up: the REST API;
 //  - browser-device login, answer/reject (SDP), bye, DTMF, placing a call:
 //    the WebSocket methods `agent.login`, `call.*`, with the REST API as the
-//    fallback where one exists when the server lacks the method (-32601).
+//    fallback where one exists when the server lacks the method (-32601);
+//  - consultation (attended transfer, three-way conference): `call.consult`,
+//    `call.consult_cancel`, `call.transfer_complete`, `call.conference` (REST
+//    for a desk phone); the consulted agent's leg is a `call.invite` with
+//    "consult": true that becomes their call on `transferred_to_you`.
 import { computed, ref, watch } from "vue";
 import { hub, RpcError } from "../ws/client";
 import { ApiError } from "../api/client";
 import {
-  acdApi, isBrowserDevice, type AgentView, type CallStatePush, type Invite, type MyAgent, type Ringing,
+  acdApi, isBrowserDevice, type AgentView, type CallStatePush, type ConsultState, type Invite, type MyAgent, type Ringing,
 } from "../api/acd";
 import { currentUser } from "../auth/session";
 import { attached, sessionGeneration, forgetSession } from "../ws/attach";
 import { BrowserCall } from "./webrtc";
 import { startRinging, stopRinging, unlockAudio } from "./ringer";
 import { serverNow, startClock, tick } from "../live/clock";
+
+/** Whom I consult about my call, and how far that got. */
+export interface ConsultLeg {
+  target: string; // "agent:1002", "extension:8001" or a number
+  label: string; // as the picker showed it ("" when only the push named it)
+  state: ConsultState;
+}
 
 export interface LiveCall {
   uuid: string;
@@ -29,7 +40,29 @@ export interface LiveCall {
   state: "dialling" | "connected" | "held";
   muted: boolean;
   since: number; // server ms
+  /** I consult someone about this call (attended transfer or conference). */
+  consult?: ConsultLeg | null;
+  /** Another agent (this job number) consults me; "" once the call is transferred to me. */
+  consultFrom?: string;
+  /**
+   * The call reached me through a consultation: the ACD's agent.state does not
+   * follow it (my ACD state stays ready / not ready while consulted), so only
+   * `call.state` ended ends it.
+   */
+  viaConsult?: boolean;
+  /** Consulted, the consulting agent made it a three-way call. */
+  conference?: boolean;
 }
+
+/** How the last consultation ended when it put me back with the citizen (shown in the softphone). */
+export interface ConsultOutcome {
+  cause: string; // consult_failed | consult_cancelled | consult_ended | transferred_to_you
+  status?: number;
+  from?: string;
+}
+
+/** The screen pop: a call.ringing push, or a consultation's invite (consult_from: the consulting agent). */
+export type Pop = Ringing & { answered?: boolean; at?: number; consult_from?: string };
 
 const POP_KEY = "hotline.console.pop";
 const REASON_KEY = "hotline.console.reason";
@@ -41,7 +74,7 @@ export const loaded = ref(false);
 export const busy = ref(false);
 export const error = ref("");
 /** The screen pop: the last call offered to me (kept through the call and wrap-up, and across a reload). */
-export const pop = ref<(Ringing & { answered?: boolean; at?: number }) | null>(readJson(POP_KEY, sessionStorage));
+export const pop = ref<Pop | null>(readJson(POP_KEY, sessionStorage));
 /** An offer is ringing now. */
 export const ringingNow = ref(false);
 /** The server's offer for my browser softphone, awaiting `call.answer`. */
@@ -49,6 +82,7 @@ export const invite = ref<Invite | null>(null);
 export const call = ref<LiveCall | null>(null);
 /** The browser media's connection state ("" without browser media). */
 export const mediaState = ref("");
+export const consultOutcome = ref<ConsultOutcome | null>(null);
 export const rememberedExtension = ref(readText(EXT_KEY, localStorage));
 export const chosenReason = ref(readText(REASON_KEY, localStorage));
 
@@ -157,16 +191,25 @@ function applyMine(a: AgentView) {
       }
       break;
     case "busy_elsewhere":
-      stopRinging();
-      ringingNow.value = false;
+      // Being consulted makes me busy for the ACD while the consultation rings: keep it ringing.
+      if (!invite.value?.consult) {
+        stopRinging();
+        ringingNow.value = false;
+      }
       break;
-    default:
-      // ready, not_ready, wrap_up, logged_out: no call of the ACD any more.
-      stopRinging();
-      ringingNow.value = false;
+    default: {
+      // ready, not_ready, wrap_up, logged_out: no call of the ACD any more,
+      // except a consultation's leg, which the ACD state does not follow.
+      const consultRinging = !!invite.value?.consult && a.state !== "logged_out";
+      const consultCall = !!call.value?.viaConsult && a.state !== "logged_out";
+      if (!consultRinging) {
+        stopRinging();
+        ringingNow.value = false;
+        invite.value = null;
+      }
       if (pop.value && !pop.value.answered && before === "ringing") pop.value = null;
-      if (call.value && (call.value.direction === "in" || before === "busy_elsewhere")) endCall();
-      invite.value = null;
+      if (call.value && !consultCall && (call.value.direction === "in" || before === "busy_elsewhere")) endCall();
+    }
   }
 }
 
@@ -253,6 +296,7 @@ function closeMedia() {
 
 function endCall() {
   closeMedia();
+  if (pop.value?.consult_from && call.value?.consultFrom) pop.value = null; // a consultation that never became mine
   call.value = null;
   invite.value = null;
   stopRinging();
@@ -282,10 +326,16 @@ async function answerInvite(inv: Invite) {
   ringingNow.value = false;
   if (pop.value && pop.value.call === inv.call) pop.value.answered = true;
   const keep = call.value?.uuid === inv.call ? call.value : null;
-  call.value = keep ?? {
+  const c: LiveCall = keep ?? {
     uuid: inv.call, direction: "in", number: inv.caller_masked ?? pop.value?.caller_masked ?? "", state: "connected",
     muted: false, since: serverNow(),
   };
+  if (inv.consult) {
+    // Not mine until the consulting agent completes the transfer (call.state transferred_to_you).
+    c.consultFrom = inv.from_agent || "?";
+    c.viaConsult = true;
+  }
+  call.value = c;
   invite.value = null;
 }
 
@@ -310,6 +360,7 @@ export function reject() {
     stopRinging();
     ringingNow.value = false;
     invite.value = null;
+    if (pop.value?.consult_from && !pop.value.answered) pop.value = null;
   });
 }
 
@@ -371,6 +422,64 @@ export function transfer(target: string) {
   });
 }
 
+// ---- consultation: attended transfer and three-way conference ----
+
+/** The consultation in progress on my call ("" when none). */
+export const consultState = computed<ConsultState | "">(() => call.value?.consult?.state ?? "");
+/** Another agent consults me and the call is not mine yet. */
+export const consultedBy = computed(() => call.value?.consultFrom ?? "");
+
+/**
+ * Consults `target` ("agent:JOB", "extension:NUM" or a number) about my call:
+ * the citizen hears music while I talk to them.
+ */
+export function consult(target: string, label = "") {
+  const c = call.value;
+  if (!c) return Promise.resolve(undefined);
+  return act(async () => {
+    if (media && c.uuid) {
+      await viaWs("call.consult", { target }, () => acdApi.consult(target));
+    } else {
+      await acdApi.consult(target);
+    }
+    consultOutcome.value = null;
+    const now = call.value;
+    // The consult_ringing push may have come before the reply: keep its state then.
+    if (now && now.consult?.target === target) now.consult.label = label || now.consult.label;
+    else if (now) now.consult = { target, label, state: "consult_ringing" };
+    return true;
+  });
+}
+
+function consultAction(action: "consult_cancel" | "transfer_complete" | "conference") {
+  const c = call.value;
+  if (!c) return Promise.resolve(undefined);
+  return act(async () => {
+    if (media && c.uuid) {
+      await viaWs(`call.${action}`, {}, () => acdApi.consultAction(action));
+    } else {
+      await acdApi.consultAction(action);
+    }
+    // Desk phones get no call.state pushes: follow the reply.
+    const now = call.value;
+    if (now?.uuid === c.uuid && now.consult) {
+      if (action === "conference") now.consult.state = "conference";
+      else if (action === "consult_cancel") {
+        now.consult = null;
+        now.state = "connected";
+      }
+    }
+    return true;
+  });
+}
+
+/** 取消咨询: hangs up (or stops ringing) the consulted party; back with the citizen. In a conference: drops them. */
+export const cancelConsult = () => consultAction("consult_cancel");
+/** 完成转接: the citizen and the consulted party talk on; I leave (wrap-up as after a blind transfer). */
+export const completeTransfer = () => consultAction("transfer_complete");
+/** 三方通话: all three hear each other. */
+export const conference = () => consultAction("conference");
+
 /** Places a call from the browser softphone (outbound dial, directory). */
 export function dial(number: string) {
   const digits = number.replace(/[^\d*#+]/g, "");
@@ -398,6 +507,7 @@ export function dismissPop() {
 // ---- pushes ----
 
 function onRinging(p: Ringing) {
+  consultOutcome.value = null;
   pop.value = { ...p, ivr_path: Array.isArray(p.ivr_path) ? p.ivr_path : [], answered: false, at: serverNow() };
   ringingNow.value = true;
   startRinging();
@@ -422,10 +532,12 @@ function onInvite(p: Invite) {
     act(() => answerInvite(p));
     return;
   }
-  if (!pop.value || pop.value.call !== p.call) {
+  consultOutcome.value = null;
+  if (!pop.value || pop.value.call !== p.call || p.consult) {
     pop.value = {
       offer: "", call: p.call, queue: p.queue ?? "", caller_masked: p.caller_masked ?? "", callback: false, priority: 0,
       waited_ms: 0, ivr_path: [], answered: false, at: serverNow(),
+      ...(p.consult ? { consult_from: p.from_agent || "?" } : {}),
     };
   }
   ringingNow.value = true;
@@ -437,16 +549,49 @@ function onCallState(p: CallStatePush) {
   if (!mine) return;
   if (p.state === "ended") {
     if (invite.value?.call === p.call) invite.value = null;
-    if (call.value?.uuid === p.call) endCall();
+    if (pop.value?.call === p.call && pop.value.consult_from && !pop.value.answered) pop.value = null;
+    if (call.value?.uuid === p.call) {
+      consultOutcome.value = p.cause === "transferred" ? { cause: "transferred" } : null;
+      endCall();
+    }
     stopRinging();
     ringingNow.value = false;
     return;
   }
-  if (call.value?.uuid === p.call) {
-    if (p.state === "connected") {
-      if (call.value.state === "dialling") call.value.since = serverNow();
-      call.value.state = "connected";
-    } else if (p.state === "held") call.value.state = "held";
+  const c = call.value;
+  if (c?.uuid !== p.call) return;
+  switch (p.state) {
+    case "consult_ringing":
+    case "consulting":
+    case "conference": {
+      if (c.consultFrom) {
+        // I am the consulted party: the consulting agent mixed the three of us.
+        c.conference = p.state === "conference";
+        return;
+      }
+      const prev = c.consult;
+      const target = p.target || prev?.target || "";
+      c.consult = { target, label: prev && prev.target === target ? prev.label : "", state: p.state };
+      c.state = "connected";
+      return;
+    }
+    case "connected":
+      if (c.state === "dialling") c.since = serverNow();
+      c.state = "connected";
+      if (p.cause === "transferred_to_you") {
+        // The consulting agent left: the call is mine now (ticket form, hold, transfer, consult).
+        consultOutcome.value = { cause: p.cause, from: c.consultFrom };
+        c.consultFrom = "";
+        c.conference = false;
+        if (pop.value?.call === p.call) pop.value.answered = true;
+      } else if (c.consult || p.cause?.startsWith("consult_")) {
+        c.consult = null;
+        if (p.cause) consultOutcome.value = { cause: p.cause, status: p.status };
+      }
+      return;
+    case "held":
+      c.state = "held";
+      return;
   }
 }
 

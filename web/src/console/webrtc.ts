@@ -9,6 +9,8 @@ export interface MediaStats {
   packetsReceived: number;
   packetsSent: number;
   audioLevel: number; // 0..1, the last received audio level
+  /** The received audio's total energy (grows while something audible arrives; the tests compare two readings). */
+  totalAudioEnergy: number;
   state: RTCPeerConnectionState;
 }
 
@@ -105,12 +107,13 @@ export class BrowserCall {
   }
 
   async stats(): Promise<MediaStats> {
-    const out: MediaStats = { packetsReceived: 0, packetsSent: 0, audioLevel: 0, state: this.pc.connectionState };
+    const out: MediaStats = { packetsReceived: 0, packetsSent: 0, audioLevel: 0, totalAudioEnergy: 0, state: this.pc.connectionState };
     const report = await this.pc.getStats();
     report.forEach((s: any) => {
       if (s.type === "inbound-rtp" && s.kind === "audio") {
         out.packetsReceived += s.packetsReceived ?? 0;
         if (typeof s.audioLevel === "number") out.audioLevel = s.audioLevel;
+        if (typeof s.totalAudioEnergy === "number") out.totalAudioEnergy += s.totalAudioEnergy;
       }
       if (s.type === "outbound-rtp" && s.kind === "audio") out.packetsSent += s.packetsSent ?? 0;
     });
