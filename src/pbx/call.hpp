@@ -220,7 +220,9 @@ struct CallManager::Impl {
   // call_audio.cpp: what calls hear from us
   using SaidFn = std::function<void(Call& call, media::PlayEnd end, char digit)>;
   void load_hold_music();
-  void say(Call& call, Leg& leg, std::vector<PromptSpec> prompts, media::PlayOptions options, SaidFn done);
+  // only_while_alone: not played if the leg got bridged while the prompt was being rendered.
+  void say(Call& call, Leg& leg, std::vector<PromptSpec> prompts, media::PlayOptions options, SaidFn done,
+           bool only_while_alone = false);
   void update_hold_music(Call& call, Leg& leg);
   void start_recording(Call& call, Leg& citizen);
   void start_keypad_test(Call& call, Leg& a);

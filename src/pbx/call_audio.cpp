@@ -93,18 +93,20 @@ void CallManager::Impl::load_hold_music() {
 }
 
 void CallManager::Impl::say(Call& call, Leg& leg, std::vector<PromptSpec> prompts, media::PlayOptions options,
-                            SaidFn done) {
+                            SaidFn done, bool only_while_alone) {
   struct Gathering {
     std::vector<media::AudioPtr> clips;
     std::size_t remaining;
     std::string error;
   };
-  auto finish = [this, call_id = call.id, leg_index = leg.index, options,
+  auto finish = [this, call_id = call.id, leg_index = leg.index, options, only_while_alone,
                  done = std::move(done)](const std::shared_ptr<Gathering>& g) {
     Call* c = find_call(call_id);
     if (!c) return;
     Leg& l = *c->legs[static_cast<std::size_t>(leg_index)];
-    if (!g->error.empty() || l.ended) {
+    // "Connecting you…" that TTS finished only after the other party answered would drown them out.
+    const bool too_late = only_while_alone && l.partner >= 0;
+    if (!g->error.empty() || l.ended || too_late) {
       if (!g->error.empty()) spdlog::error("event=call.prompt_failed call={} reason=\"{}\"", c->uuid, g->error);
       if (done) done(*c, g->error.empty() ? media::PlayEnd::stopped : media::PlayEnd::failed, 0);
       return;

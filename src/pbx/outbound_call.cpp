@@ -92,7 +92,7 @@ void CallManager::Impl::on_outbound_agent_answered(Call& call, Leg& agent) {
   dialling.key = "outbound_dialling";
   dialling.text = "正在为您接通，请稍候。";
   media::PlayOptions plain;
-  say(call, agent, {dialling}, plain, nullptr);
+  say(call, agent, {dialling}, plain, nullptr, true);
   if (agent.browser) push_call_state(call, agent, "connected");
 }
 

@@ -355,7 +355,7 @@ void CallManager::Impl::on_agent_answered(Call& call, Leg& leg) {
           return end_call(*c, "callback_no_route", "system");
         }
         media::PlayOptions plain;
-        say(*c, agent, {speech("callback_dialling", "正在为您回拨市民电话，请稍候。")}, plain, nullptr);
+        say(*c, agent, {speech("callback_dialling", "正在为您回拨市民电话，请稍候。")}, plain, nullptr, true);
         if (agent.browser) push_call_state(*c, agent, "connected");
         return;
       }

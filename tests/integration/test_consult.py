@@ -327,6 +327,48 @@ class ConsultTest(unittest.TestCase):
             citizen.close()
             browser.close()
 
+    def test_6_click_to_call_rings_the_agent_then_the_citizen(self):
+        self.fresh_phone()
+        self.carrier.incoming = None
+        self.carrier.ended_by_server = False
+        admin = self.d.admin()
+        status, ticket, _ = self.d.request("POST", "/api/v1/tickets", {
+            "type": "complaint", "category_code": "0301", "summary": "小区停水", "content": "幸福路12号停水。",
+            "location": "幸福路12号", "caller_name": "王先生", "caller_phone": "13812340000"}, token=admin)
+        self.assertEqual(status, 201, ticket)
+        self.assertEqual(self.error(self.ws, "call.dial", {})["code"], -32602)
+        self.assertEqual(self.error(self.ws, "call.dial", {"number": "12ab"})["code"], -32602)
+        self.assertEqual(self.error(self.ws, "call.dial", {"ticket": 999999})["code"], -32004)
+        placed = self.ok(self.ws, "call.dial", {"ticket": ticket["id"]}, id=2)
+        self.assertEqual(placed["number_masked"][:3], "138")
+        self.assertNotIn("13812340000", placed["number_masked"])
+        self.phone.wait_incoming()  # the agent's phone first ...
+        self.wait_for("the carrier rung for the citizen", lambda: self.carrier.incoming is not None, 15)
+        self.assertIn("13812340000", self.carrier.incoming.split("\r\n", 1)[0])  # ... then the citizen
+        self.carrier.start_tone(CITIZEN_TONE)
+        self.phone.start_tone(AGENT_TONE)
+        try:
+            time.sleep(1.0)
+            self.assertGreater(self.hears(self.carrier, AGENT_TONE), 0.3, "the citizen hears the agent")
+            self.assertGreater(self.hears(self.phone, CITIZEN_TONE), 0.3, "the agent hears the citizen")
+            self.assertEqual(self.agent_view()["state"], "busy_elsewhere")
+            self.assertEqual(self.agent_view()["live_call"], placed["call"])
+            self.assertEqual(self.error(self.ws, "call.dial", {"number": "13812340001"}, id=3)["code"], -32002)
+            self.ok(self.ws, "call.bye", id=4)
+            self.wait_for("the citizen's BYE", lambda: getattr(self.carrier, "ended_by_server", False))
+        finally:
+            self.carrier.stop_tone()
+        history = self.d.db().execute("SELECT action, changes FROM ticket_history WHERE ticket_id = ? AND action = "
+                                      "'callback_call'", (ticket["id"],)).fetchall()
+        self.assertEqual(len(history), 1, history)
+        self.assertIn(placed["call"], history[0][1])
+        self.wait_for("the call record", lambda: self.d.db().execute(
+            "SELECT count(*) FROM call_legs l JOIN calls c ON c.id = l.call_id WHERE c.uuid = ?",
+            (placed["call"],)).fetchone()[0] == 2)
+        roles = self.d.db().execute("SELECT l.role, l.endpoint FROM call_legs l JOIN calls c ON c.id = l.call_id "
+                                    "WHERE c.uuid = ? ORDER BY l.leg_index", (placed["call"],)).fetchall()
+        self.assertEqual(roles, [("agent_out", "extension:8001"), ("callee", "trunk:carrier")])
+
 
 if __name__ == "__main__":
     unittest.main()
