@@ -231,7 +231,10 @@ function applyMine(a: AgentView) {
         invite.value = null;
       }
       if (pop.value && !pop.value.answered && before === "ringing") pop.value = null;
-      if (call.value && !consultCall && (call.value.direction === "in" || before === "busy_elsewhere")) endCall();
+      if (call.value && !consultCall && (call.value.direction === "in" || before === "busy_elsewhere")) {
+        noteEnded(call.value, ""); // the cause comes with `call.state` ended, if it comes after this
+        endCall();
+      }
     }
   }
 }
@@ -427,7 +430,11 @@ export function hangUp() {
     } else {
       await acdApi.callAction("hangup");
     }
-    if (media) endCall();
+    if (media) {
+      // The reply may come before `call.state` ended: I hung up, so it ended normally.
+      noteEnded(call.value, "normal");
+      endCall();
+    }
   });
 }
 
@@ -655,14 +662,21 @@ function onInvite(p: Invite) {
   startRinging();
 }
 
+/** Keeps how my click-to-call or callback ended, for the callback page. */
+function noteEnded(c: LiveCall | null, cause: string) {
+  if (!c?.kind || !c.uuid) return;
+  lastEnded.value = { call: c.uuid, cause, kind: c.kind, number: c.number, ticket: c.ticket };
+}
+
 function onCallState(p: CallStatePush) {
+  if (p.state === "ended" && lastEnded.value?.call === p.call && p.cause) lastEnded.value.cause = p.cause; // after my hang-up's reply
   const mine = call.value?.uuid === p.call || invite.value?.call === p.call || pop.value?.call === p.call;
   if (!mine) return;
   if (p.state === "ended") {
     if (invite.value?.call === p.call) invite.value = null;
     if (pop.value?.call === p.call && pop.value.consult_from && !pop.value.answered) pop.value = null;
     if (call.value?.uuid === p.call) {
-      if (call.value.kind) lastEnded.value = { call: p.call, cause: p.cause ?? "", kind: call.value.kind, number: call.value.number, ticket: call.value.ticket };
+      noteEnded(call.value, p.cause ?? "");
       consultOutcome.value = p.cause === "transferred" ? { cause: "transferred" } : null;
       endCall();
     }
