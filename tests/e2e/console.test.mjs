@@ -16,16 +16,25 @@
 // hear each other, the first goes to wrap-up); a supervisor listens in from
 // the supervisor page with one click; the second consults the first back and
 // makes it a three-way conference (everyone hears everyone), then leaves.
+// Click-to-call from the callback page (回访): a ticket driven through the API
+// to the callback queue; an agent not yet logged in to the ACD is sent to the
+// console, logs in with the browser softphone, comes back and clicks 呼叫;
+// the console answers its own leg by itself, the citizen (a UA behind the
+// carrier trunk of acd.callback_trunk) is called with the ticket's full
+// number and answers; audio flows both ways; the agent hangs up, records the
+// result; the ticket's history names the call (callback_call).
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { Daemon, launchBrowser } from "./harness.mjs";
-import { Sipp, hasSipp, Citizen } from "./sipp.mjs";
+import { Sipp, hasSipp, Citizen, AnsweringCitizen } from "./sipp.mjs";
 import { PASSWORD, PHONE_PASSWORD, acdConfig, shotPath, resetArtifacts, waitFor, loginAs, expectState } from "./common.mjs";
 
 const AGENT = "1001";
 const EXT = "8001";
 const BROWSER_AGENT = "1002";
 const CONSULTED = "1003"; // a second browser agent, consulted by the first
+const CALLBACK_AGENT = "1004"; // calls a ticket's citizen back from the callback page
+const CALLBACK_PHONE = "13812345678"; // the ticket's caller, behind the carrier trunk
 let d;
 let browser;
 let sipp;
@@ -50,8 +59,14 @@ function seconds(text) {
 
 before(async () => {
   resetArtifacts();
-  d = new Daemon(acdConfig({ agents: [AGENT, BROWSER_AGENT, CONSULTED], wrapUpSeconds: 40 }));
+  // The citizen's phone behind the carrier trunk that click-to-call uses (acd.callback_trunk): its port goes into the config.
+  world.carrier = await AnsweringCitizen.start();
+  const config = acdConfig({ agents: [AGENT, BROWSER_AGENT, CONSULTED, CALLBACK_AGENT], wrapUpSeconds: 40 });
+  config.trunks.push({ name: "carrier", address: `127.0.0.3:${world.carrier.port}` });
+  config.acd.callback_trunk = "carrier";
+  d = new Daemon(config);
   await d.start();
+  await world.carrier.attach(d);
   const admin = await d.admin();
   const water = await d.must(201, "POST", "/api/v1/departments", { code: "water", name: "市水务局" }, admin);
   await d.must(200, "PATCH", `/api/v1/departments/${water.id}`, { office_phone: "0871-6310 1234" }, admin);
@@ -61,9 +76,10 @@ before(async () => {
   await d.createUser(AGENT, ["agent"], { password: PASSWORD, displayName: "座席小刘" });
   await d.createUser(BROWSER_AGENT, ["agent"], { password: PASSWORD, displayName: "座席小周" });
   await d.createUser(CONSULTED, ["agent"], { password: PASSWORD, displayName: "座席小吴" });
+  await d.createUser(CALLBACK_AGENT, ["agent"], { password: PASSWORD, displayName: "回访员小陈" });
   await d.createUser("sup", ["supervisor"], { password: PASSWORD, displayName: "值班长老王" });
   await d.createUser("installer", ["admin"], { password: PASSWORD, displayName: "安装员" });
-  for (const who of [AGENT, BROWSER_AGENT, CONSULTED, "sup"]) tokens[who] = await d.login(who, PASSWORD);
+  for (const who of [AGENT, BROWSER_AGENT, CONSULTED, CALLBACK_AGENT, "sup"]) tokens[who] = await d.login(who, PASSWORD);
   world.article = await d.must(201, "POST", "/api/v1/kb/articles",
     { section: "office_guide", title: "社保卡补办流程", body: "携带身份证到任一社保服务网点办理，当场制卡。", published: true }, admin);
   browser = await launchBrowser(["--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream", "--autoplay-policy=no-user-gesture-required"]);
@@ -73,6 +89,7 @@ before(async () => {
 after(async () => {
   sipp?.stopAll();
   for (const c of world.citizens) c.kill();
+  world.carrier?.kill();
   for (const [name, p] of pages) {
     try {
       if (!p.isClosed()) await p.screenshot({ path: shotPath(`zz-last-console-${name}`), fullPage: true });
@@ -523,6 +540,92 @@ test("consult between browser agents: attended transfer, one-click monitoring, t
   console.log(`consultation test took ${Math.round((Date.now() - t0) / 1000)} s; heard: b<-a ${JSON.stringify(bHearsA)}, ` +
     `b<-citizen ${JSON.stringify(bHearsCitizen)}, citizen<-b rms ${citizenHearsB.rms}, supervisor ${JSON.stringify(supHears)}, ` +
     `conference a ${JSON.stringify(aInConf)} b ${JSON.stringify(bInConf)} citizen rms ${citizenInConf.rms}`);
+});
+
+test("click-to-call from the callback page: the console answers by itself, the citizen answers, audio both ways, the result recorded", async () => {
+  const t0 = Date.now();
+  const admin = await d.admin();
+  // A ticket through its lifecycle into the callback queue (回访): reviewed, with the caller's phone.
+  let ticket = await d.must(201, "POST", "/api/v1/tickets",
+    { type: "help", category_code: "0301", summary: "停水报修（回访）", caller_name: "赵女士", caller_phone: CALLBACK_PHONE }, admin);
+  for (const [action, extra] of [["dispatch", {}], ["sign", {}], ["reply", { reply: "管道已修复，已恢复供水。" }], ["accept-reply", {}]]) {
+    ticket = await d.must(200, "POST", `/api/v1/tickets/${ticket.id}/${action}`, { version: ticket.version, ...extra }, admin);
+  }
+  assert.equal(ticket.state, "reviewed");
+
+  const p = await loginAs(browser, d, CALLBACK_AGENT, { errors: pageErrors, pages, name: "callback-agent" });
+  await p.getByTestId("nav-callback").click();
+  const card = p.getByTestId("callback-waiting").getByTestId(`card-${ticket.number}`);
+  await card.waitFor();
+  // Not logged in to the ACD: the button waits and the page sends the agent to the console.
+  await p.getByTestId("callback-login-banner").waitFor();
+  assert.equal(await card.getByTestId("call-button").isDisabled(), true);
+  assert.match(await card.getByTestId("call-button-wrap").getAttribute("title"), /ACD/);
+  await p.getByTestId("callback-login-link").click();
+  await p.getByTestId("device-browser").check();
+  await p.getByTestId("acd-login").click();
+  await expectState(p, "agent-state", "not_ready");
+  // Back to the callback page within the app: the same connection, the same softphone.
+  await p.getByTestId("nav-callback").click();
+  await card.waitFor();
+  await waitFor("the call button", async () => !(await card.getByTestId("call-button").isDisabled()), 5000);
+  assert.equal(await p.getByTestId("callback-login-banner").count(), 0);
+  await shot(p, "callback-01-queue");
+
+  await card.getByTestId("call-button").click();
+  // The server unsealed the ticket's number: the carrier is asked for the full number, and its citizen answers.
+  assert.deepEqual(await world.carrier.next(20000), { answered: true, number: CALLBACK_PHONE });
+  // The console answered its own leg by itself: no ring, 外呼 with the masked number, then connected.
+  await p.waitForSelector('[data-testid="call-strip"][data-kind="click_to_call"][data-state="connected"]', { timeout: 15000 });
+  assert.equal(await p.getByTestId("strip-ringing").count(), 0, "the agent's own leg does not ring");
+  assert.match(await p.getByTestId("strip-label").textContent(), /外呼/);
+  const shown = await p.getByTestId("strip-number").textContent();
+  assert.match(shown, /138\*{4}5678/);
+  assert.doesNotMatch(shown, new RegExp(CALLBACK_PHONE), "the page shows the number masked");
+  await card.getByTestId("callback-live").waitFor();
+  const view = await agentView(CALLBACK_AGENT);
+  assert.equal(view.state, "busy_elsewhere", "the ACD offers nothing meanwhile");
+  const callId = view.live_call || view.call;
+  assert.ok(callId, `the agent's live call (${JSON.stringify(view)})`);
+  // A second call while on this one: the button waits, the server refuses.
+  assert.equal(await card.getByTestId("call-button").isDisabled(), true);
+  const again = await d.request("POST", "/api/v1/agent/call/dial", { ticket: ticket.id }, tokens[CALLBACK_AGENT]);
+  assert.equal(again.status, 409, JSON.stringify(again.body));
+
+  // Audio both ways, once the "connecting you" prompt is over: the citizen's tone in the page, the fake microphone at the citizen.
+  await sleep(2500);
+  const agentHears = await heardBy(p);
+  const citizenHears = await world.carrier.ask("level 1");
+  assert.ok(agentHears.packets > 40 && agentHears.level > 0.01 && agentHears.energy > 0.005,
+    `the citizen's tone reaches the browser (${JSON.stringify(agentHears)})`);
+  assert.ok(citizenHears.rms > 200, `the citizen hears the agent's microphone (rms ${citizenHears.rms})`);
+  await shot(p, "callback-02-on-call");
+
+  // The agent hangs up from the callback page; the citizen's phone gets the BYE.
+  await p.getByTestId("strip-hangup").click();
+  assert.deepEqual(await world.carrier.next(), { ended: true });
+  await p.getByTestId("call-strip").waitFor({ state: "detached", timeout: 10000 });
+  await p.waitForSelector('[data-testid="strip-ended"][data-cause="normal"]');
+  await waitFor("the agent back to not ready", async () => (await agentView(CALLBACK_AGENT)).state === "not_ready", 10000);
+
+  // The callback's result, recorded as before.
+  await card.getByTestId("action-record-callback").click();
+  await card.getByTestId("satisfaction-satisfied").check();
+  await card.getByTestId("field-reason").fill("市民确认已恢复供水，对处理结果满意。");
+  await card.getByTestId("action-submit").click();
+  const done = p.getByTestId("callback-done").getByTestId(`card-${ticket.number}`);
+  await done.waitFor();
+  assert.match(await done.getByTestId(`satisfaction-${ticket.number}`).textContent(), /满意/);
+  await shot(p, "callback-03-recorded");
+
+  const history = (await d.must(200, "GET", `/api/v1/tickets/${ticket.id}/history`, undefined, admin)).items;
+  const line = history.find((h) => h.action === "callback_call");
+  assert.ok(line, `the history names the call: ${JSON.stringify(history.map((h) => h.action))}`);
+  assert.equal(line.changes?.call, callId);
+  assert.equal(line.actor, CALLBACK_AGENT);
+  assert.ok(history.findIndex((h) => h.action === "callback_call") < history.findIndex((h) => h.action === "record_callback"));
+  console.log(`click-to-call test took ${Math.round((Date.now() - t0) / 1000)} s; heard: browser<-citizen ${JSON.stringify(agentHears)}, ` +
+    `citizen<-browser rms ${citizenHears.rms}`);
 });
 
 test("no uncaught script errors in the pages", () => {

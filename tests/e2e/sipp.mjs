@@ -107,17 +107,12 @@ export class Sipp {
   }
 }
 
-/**
- * A citizen that speaks and listens (tests/e2e/citizen_ua.py): dials
- * `number`, keys `digits`, then sends a 600 Hz tone until the call ends.
- * ask("level 2") → what it heard over the last 2 s ({rms, tone600}).
- */
-export class Citizen {
-  constructor(daemon, number = "12345", digits = "1", caller = "13800138000") {
+/** A citizen_ua.py process: one JSON line per event or answer on stdout, commands on stdin. */
+class CitizenProcess {
+  constructor(args) {
     this.lines = [];
     this.waiters = [];
-    this.proc = spawn("python3", [path.join(ROOT, "tests", "e2e", "citizen_ua.py"), String(daemon.sipPort), number, digits, caller],
-      { stdio: ["pipe", "pipe", "pipe"] });
+    this.proc = spawn("python3", [path.join(ROOT, "tests", "e2e", "citizen_ua.py"), ...args], { stdio: ["pipe", "pipe", "pipe"] });
     let buf = "";
     this.err = "";
     this.proc.stdout.on("data", (d) => {
@@ -139,20 +134,56 @@ export class Citizen {
   next(timeoutMs = 20000) {
     if (this.lines.length) return Promise.resolve(this.lines.shift());
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`citizen: no answer (${this.err})`)), timeoutMs);
-      this.waiters.push((m) => {
+      const waiter = (m) => {
         clearTimeout(timer);
         resolve(m);
-      });
+      };
+      const timer = setTimeout(() => {
+        this.waiters = this.waiters.filter((w) => w !== waiter);
+        reject(new Error(`citizen: no answer (${this.err})`));
+      }, timeoutMs);
+      this.waiters.push(waiter);
     });
   }
 
-  async ask(command) {
+  async ask(command, timeoutMs) {
     this.proc.stdin.write(`${command}\n`);
-    return this.next();
+    return this.next(timeoutMs);
   }
 
   kill() {
     if (this.proc.exitCode === null) this.proc.kill("SIGKILL");
+  }
+}
+
+/**
+ * A citizen that speaks and listens (tests/e2e/citizen_ua.py): dials
+ * `number`, keys `digits`, then sends a 600 Hz tone until the call ends.
+ * ask("level 2") → what it heard over the last 2 s ({rms, tone600}).
+ */
+export class Citizen extends CitizenProcess {
+  constructor(daemon, number = "12345", digits = "1", caller = "13800138000") {
+    super([String(daemon.sipPort), number, digits, caller]);
+  }
+}
+
+/**
+ * The citizen's phone behind a carrier trunk (citizen_ua.py --answer, on
+ * 127.0.0.3): start it before the daemon (`port` goes into the trunk's
+ * address), then `attach(daemon)`; it answers the first INVITE
+ * ({answered, number}) and speaks the 600 Hz tone. Same commands as Citizen.
+ */
+export class AnsweringCitizen extends CitizenProcess {
+  static async start() {
+    const c = new AnsweringCitizen(["--answer"]);
+    const first = await c.next(10000);
+    if (!first.listening) throw new Error(`citizen_ua --answer: ${JSON.stringify(first)}`);
+    c.port = first.listening;
+    return c;
+  }
+
+  async attach(daemon) {
+    const r = await this.ask(`server ${daemon.sipPort}`);
+    if (r.server !== daemon.sipPort) throw new Error(`citizen_ua --answer: ${JSON.stringify(r)}`);
   }
 }

@@ -94,6 +94,19 @@ export interface Invite {
   consult?: boolean;
   /** The consulting agent's job number (with `consult`). */
   from_agent?: string;
+  /**
+   * Click-to-call (`call.dial`): my own device rings first, for a call I asked
+   * for: answer at once; answering dials the citizen (`caller_masked`).
+   */
+  outbound?: boolean;
+  /** A queued callback (the citizen pressed 1 in the queue): answering dials the citizen (`caller_masked`). */
+  callback?: boolean;
+}
+
+/** The reply of `call.dial` / POST /api/v1/agent/call/dial. */
+export interface DialReply {
+  call: string;
+  number_masked: string;
 }
 
 /** The consultation states of the consulting agent's call (docs/console.md). */
@@ -126,6 +139,8 @@ export const acdApi = {
   consult: (target: string) => api.post<{ ok: boolean }>("/api/v1/agent/call/consult", { target }),
   consultAction: (action: "consult_cancel" | "transfer_complete" | "conference") =>
     api.post<{ ok: boolean }>(`/api/v1/agent/call/${action}`),
+  /** Click-to-call: rings my device, then the number (or the ticket's caller, unsealed on the server). */
+  dial: (target: { ticket: number } | { number: string }) => api.post<DialReply>("/api/v1/agent/call/dial", target),
 
   queues: () => api.get<Items<QueueView>>("/api/v1/acd/queues"),
   agents: () => api.get<Items<AgentView>>("/api/v1/acd/agents"),

@@ -13,12 +13,22 @@
 //  - consultation (attended transfer, three-way conference): `call.consult`,
 //    `call.consult_cancel`, `call.transfer_complete`, `call.conference` (REST
 //    for a desk phone); the consulted agent's leg is a `call.invite` with
-//    "consult": true that becomes their call on `transferred_to_you`.
+//    "consult": true that becomes their call on `transferred_to_you`;
+//  - click-to-call (`call.dial`, e.g. the callback page's 呼叫 button): the
+//    server rings my own device first; the browser gets `call.invite` with
+//    "outbound": true and answers it at once (no ring: I asked for it); the
+//    server then dials the citizen. A queued callback rings like an offer
+//    (`call.invite` with "callback": true, 回拨来电); answering dials the citizen.
+//
+// The store is installed by every page that can place or take a call (the
+// console, the callback page): the pushes are handled wherever the agent is,
+// and the softphone's media lives on across the app's pages.
 import { computed, ref, watch } from "vue";
 import { hub, RpcError } from "../ws/client";
 import { ApiError } from "../api/client";
 import {
-  acdApi, isBrowserDevice, type AgentView, type CallStatePush, type ConsultState, type Invite, type MyAgent, type Ringing,
+  acdApi, isBrowserDevice, type AgentView, type CallStatePush, type ConsultState, type DialReply, type Invite, type MyAgent,
+  type Ringing,
 } from "../api/acd";
 import { currentUser } from "../auth/session";
 import { attached, sessionGeneration, forgetSession } from "../ws/attach";
@@ -52,6 +62,10 @@ export interface LiveCall {
   viaConsult?: boolean;
   /** Consulted, the consulting agent made it a three-way call. */
   conference?: boolean;
+  /** click_to_call: I called the citizen (外呼, `call.dial`); callback: a queued callback (回拨). */
+  kind?: "click_to_call" | "callback";
+  /** Click-to-call of a ticket's caller: the ticket (回访). */
+  ticket?: number;
 }
 
 /** How the last consultation ended when it put me back with the citizen (shown in the softphone). */
@@ -85,6 +99,15 @@ export const mediaState = ref("");
 export const consultOutcome = ref<ConsultOutcome | null>(null);
 export const rememberedExtension = ref(readText(EXT_KEY, localStorage));
 export const chosenReason = ref(readText(REASON_KEY, localStorage));
+
+/** The last click-to-call placed from this tab: the call, the masked number, the ticket (the callback page shows it). */
+export interface Dialled extends DialReply {
+  ticket?: number;
+  at: number;
+}
+export const dialled = ref<Dialled | null>(null);
+/** How my last click-to-call or callback ended (`call.state` ended's cause: normal, no_answer, busy, …). */
+export const lastEnded = ref<{ call: string; cause: string; kind: NonNullable<LiveCall["kind"]>; number: string; ticket?: number } | null>(null);
 
 let media: BrowserCall | null = null;
 
@@ -208,7 +231,10 @@ function applyMine(a: AgentView) {
         invite.value = null;
       }
       if (pop.value && !pop.value.answered && before === "ringing") pop.value = null;
-      if (call.value && !consultCall && (call.value.direction === "in" || before === "busy_elsewhere")) endCall();
+      if (call.value && !consultCall && (call.value.direction === "in" || before === "busy_elsewhere")) {
+        noteEnded(call.value, ""); // the cause comes with `call.state` ended, if it comes after this
+        endCall();
+      }
     }
   }
 }
@@ -311,13 +337,34 @@ function watchMedia(m: BrowserCall) {
   };
 }
 
+/** My click-to-call's own leg could not be answered: end it now rather than let the server wait for its ring timeout. */
+function giveUpOutbound(inv: Invite) {
+  if (!inv.outbound) return;
+  if (invite.value?.call === inv.call) invite.value = null;
+  hub.call("call.reject", { call: inv.call }).catch(() => undefined);
+}
+
 async function answerInvite(inv: Invite) {
-  const m = await BrowserCall.create();
+  let m: BrowserCall;
+  try {
+    m = await BrowserCall.create();
+  } catch (e) {
+    giveUpOutbound(inv);
+    throw e;
+  }
+  let created = false;
   try {
     const sdp = await m.answer(inv.sdp);
+    if (inv.outbound && call.value?.uuid !== inv.call) {
+      // My click-to-call: `call.state` connected may come before the answer's reply, so the call exists first.
+      call.value = outboundCall(inv);
+      created = true;
+    }
     await hub.call("call.answer", { call: inv.call, sdp });
   } catch (e) {
     m.close();
+    if (created && call.value?.uuid === inv.call) call.value = null;
+    giveUpOutbound(inv);
     throw e;
   }
   closeMedia();
@@ -335,8 +382,17 @@ async function answerInvite(inv: Invite) {
     c.consultFrom = inv.from_agent || "?";
     c.viaConsult = true;
   }
+  if (inv.callback && !c.kind) c.kind = "callback";
   call.value = c;
   invite.value = null;
+}
+
+function outboundCall(inv: Invite): LiveCall {
+  const mine = dialled.value?.call === inv.call ? dialled.value : null;
+  return {
+    uuid: inv.call, direction: "out", number: inv.caller_masked || mine?.number_masked || "", state: "dialling",
+    muted: false, since: serverNow(), kind: "click_to_call", ...(mine?.ticket ? { ticket: mine.ticket } : {}),
+  };
 }
 
 /** F2. Browser device: answer the offer with our SDP; desk phone: the phone itself answers. */
@@ -374,7 +430,11 @@ export function hangUp() {
     } else {
       await acdApi.callAction("hangup");
     }
-    if (media) endCall();
+    if (media) {
+      // The reply may come before `call.state` ended: I hung up, so it ended normally.
+      noteEnded(call.value, "normal");
+      endCall();
+    }
   });
 }
 
@@ -500,6 +560,55 @@ export function dial(number: string) {
   });
 }
 
+/** Why a click-to-call was refused (the callback page says what to do). */
+export type DialProblem = "not_logged_in" | "busy" | "not_connected" | "other";
+
+export class DialError extends Error {
+  constructor(
+    readonly problem: DialProblem,
+    message: string,
+  ) {
+    super(message);
+    this.name = "DialError";
+  }
+}
+
+/**
+ * The server's refusals of `call.dial` (all `conflict`, -32002 / HTTP 409),
+ * told apart by their text (src/api/routes_acd.cpp, src/pbx/outbound_call.cpp).
+ */
+function dialProblem(e: unknown): DialProblem {
+  const text = message(e);
+  if (/^log in first|no device to ring/.test(text)) return "not_logged_in";
+  if (/^you are busy|^you are on a call/.test(text)) return "busy";
+  if (/console is not connected|phone cannot be reached/.test(text)) return "not_connected";
+  return "other";
+}
+
+/**
+ * Click-to-call (外呼): `call.dial` rings my own device first (the browser
+ * softphone answers by itself, a desk phone rings), then the citizen: a
+ * number, or a ticket's caller, whose number the server unseals (the page
+ * only ever has it masked). Needs the ACD login; ready, not ready or wrap-up.
+ * Throws a DialError.
+ */
+export async function dialCitizen(target: { ticket: number } | { number: string }): Promise<DialReply> {
+  unlockAudio();
+  if (loaded.value && !loggedIn.value) throw new DialError("not_logged_in", "log in first: the call rings your device");
+  const ticket = "ticket" in target ? target.ticket : undefined;
+  try {
+    const r = await viaWs<DialReply>("call.dial", { ...target }, () => acdApi.dial(target));
+    dialled.value = { ...r, ...(ticket ? { ticket } : {}), at: serverNow() };
+    // The invite may have been answered before this reply: name the call's ticket now.
+    if (call.value?.uuid === r.call && ticket) call.value.ticket = ticket;
+    return r;
+  } catch (e) {
+    const problem = dialProblem(e);
+    if (problem === "not_logged_in" || problem === "busy") loadAgent();
+    throw new DialError(problem, message(e));
+  }
+}
+
 export function dismissPop() {
   if (!ringingNow.value) pop.value = null;
 }
@@ -523,6 +632,13 @@ function onOfferCancelled(p: { offer: number | string; call: string }) {
 }
 
 function onInvite(p: Invite) {
+  if (p.outbound && !p.consult) {
+    // My own click-to-call (also after a reload while it rang): no ring, answer at once.
+    invite.value = p;
+    consultOutcome.value = null;
+    act(() => answerInvite(p));
+    return;
+  }
   // After a reload mid-call the server offers the same call again: re-join it at once.
   // (The server marks such an offer "reattach"; it may come before the session.attach reply.)
   const rejoin = p.reattach === true || (call.value && call.value.uuid === p.call) ||
@@ -535,22 +651,32 @@ function onInvite(p: Invite) {
   consultOutcome.value = null;
   if (!pop.value || pop.value.call !== p.call || p.consult) {
     pop.value = {
-      offer: "", call: p.call, queue: p.queue ?? "", caller_masked: p.caller_masked ?? "", callback: false, priority: 0,
+      offer: "", call: p.call, queue: p.queue ?? "", caller_masked: p.caller_masked ?? "", callback: !!p.callback, priority: 0,
       waited_ms: 0, ivr_path: [], answered: false, at: serverNow(),
       ...(p.consult ? { consult_from: p.from_agent || "?" } : {}),
     };
+  } else if (p.callback) {
+    pop.value.callback = true; // caller_masked is the number to call back (回拨来电)
   }
   ringingNow.value = true;
   startRinging();
 }
 
+/** Keeps how my click-to-call or callback ended, for the callback page. */
+function noteEnded(c: LiveCall | null, cause: string) {
+  if (!c?.kind || !c.uuid) return;
+  lastEnded.value = { call: c.uuid, cause, kind: c.kind, number: c.number, ticket: c.ticket };
+}
+
 function onCallState(p: CallStatePush) {
+  if (p.state === "ended" && lastEnded.value?.call === p.call && p.cause) lastEnded.value.cause = p.cause; // after my hang-up's reply
   const mine = call.value?.uuid === p.call || invite.value?.call === p.call || pop.value?.call === p.call;
   if (!mine) return;
   if (p.state === "ended") {
     if (invite.value?.call === p.call) invite.value = null;
     if (pop.value?.call === p.call && pop.value.consult_from && !pop.value.answered) pop.value = null;
     if (call.value?.uuid === p.call) {
+      noteEnded(call.value, p.cause ?? "");
       consultOutcome.value = p.cause === "transferred" ? { cause: "transferred" } : null;
       endCall();
     }
