@@ -83,7 +83,7 @@ json ticket_view(const Ticket& t, const Services& services, std::int64_t now) {
   auto deadline = current_deadline(t);
   std::string level = "none";
   if (deadline) {
-    switch (escalation(t.created_at, *deadline, now, services.yellow_fraction)) {
+    switch (escalation(t.phase_started_at, *deadline, now, services.yellow_fraction)) {
       case Escalation::yellow:
         level = "yellow";
         break;

@@ -743,6 +743,8 @@ void CallManager::Impl::on_leg_answered(Call& call, Leg& leg, const sip::Message
   leg.partner = a.index;
   if (!a.confirmed) answer_caller(call, a, 200);  // an IVR caller was answered already
   if (!call.callback_entry.empty()) on_callback_citizen(call, true);
+  // An agent's browser that called out (click-to-call, callback): the citizen is on the line now.
+  if (a.browser && agent_side(a)) push_call_state(call, a, "connected", "callee_answered");
 }
 
 void CallManager::Impl::answer_caller(Call& call, Leg& a, int status) {

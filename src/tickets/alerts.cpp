@@ -4,6 +4,7 @@
 
 #include "hotline/core/error.hpp"
 #include "hotline/tickets/reminders.hpp"
+#include "rows.hpp"
 
 namespace hotline::tickets {
 namespace {
@@ -97,9 +98,14 @@ std::vector<Alert> fire_due_reminders(Database& db, std::int64_t now, int limit)
 std::vector<EscalationCandidate> escalation_candidates(Database& db, std::int64_t now, double yellow_fraction,
                                                        int limit) {
   std::vector<EscalationCandidate> out;
-  auto& s = db.query(std::string("SELECT c.id, c.kind, c.due FROM (SELECT id, created_at, ") + kDeadlineKind +
-                         " AS kind, " + kDeadlineDue + " AS due FROM tickets WHERE state IN " + kOpenStates +
+  // The phase's start is at or after the creation: the creation-based test is a cheap
+  // necessary condition, the history-based one decides.
+  auto& s = db.query(std::string("SELECT c.id, c.kind, c.due FROM (SELECT t.id, t.created_at, ") + kDeadlineKind +
+                         " AS kind, " + kDeadlineDue + " AS due, t.state FROM tickets t WHERE t.state IN " +
+                         kOpenStates +
                          ") c WHERE c.due IS NOT NULL AND c.created_at + (c.due - c.created_at) * ?1 <= ?2 "
+                         "AND " + detail::phase_started_sql("c") + " + (c.due - " + detail::phase_started_sql("c") +
+                         ") * ?1 <= ?2 "
                          "AND NOT EXISTS (SELECT 1 FROM ticket_escalations e WHERE e.ticket_id = c.id "
                          "AND e.deadline = c.kind AND e.due = c.due "
                          "AND e.level = CASE WHEN c.due <= ?2 THEN 'red' ELSE 'yellow' END) "

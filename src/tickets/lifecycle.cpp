@@ -209,6 +209,7 @@ Ticket apply_action(Database& db, std::int64_t ticket_id, std::int64_t expected_
   auto changes = detail::save_ticket(db, before, after, now);
   if (action == Action::request_extension) changes["requested_reply_due"] = *args.reply_due;
   detail::append_history(db, ticket_id, now, actor, to_string(action), before.state, after.state, args.reason, changes);
+  after.phase_started_at = detail::phase_started_at(db, ticket_id);  // the history just written may start a phase
   return after;
 }
 

@@ -54,11 +54,36 @@ std::vector<std::int64_t> assisting_of(Database& db, std::int64_t ticket_id) {
   return out;
 }
 
-const char* const kTicketSelect =
+namespace {
+
+// Whose time it is in a state: the hotline's before dispatch, then the unit's
+// to sign, to reply, and the hotline's again for the callback.
+std::string phase_of(const std::string& state) {
+  return "CASE WHEN " + state + " = 'created' THEN 'entry' WHEN " + state + " = 'dispatched' THEN 'sign' WHEN " +
+         state + " IN ('signed', 'returned', 'extension_requested') THEN 'reply' ELSE 'close' END";
+}
+
+}  // namespace
+
+std::string phase_started_sql(const std::string& ticket) {
+  const std::string phase = phase_of(ticket + ".state");
+  return "COALESCE((SELECT max(h.at) FROM ticket_history h WHERE h.ticket_id = " + ticket + ".id AND " +
+         phase_of("h.to_state") + " = " + phase + " AND (h.from_state IS NULL OR " + phase_of("h.from_state") +
+         " <> " + phase + ")), " + ticket + ".created_at)";
+}
+
+std::int64_t phase_started_at(Database& db, std::int64_t ticket_id) {
+  auto& s = db.query("SELECT " + phase_started_sql("t") + " FROM tickets t WHERE t.id = ?", ticket_id);
+  return s.step() ? s.int64(0) : 0;
+}
+
+const std::string kTicketSelectText =
     "SELECT t.id, t.number, t.type, t.channel, t.category_code, t.urgency, t.complex, t.location, t.summary, "
     "t.content, t.caller_name_enc IS NOT NULL, t.caller_phone_enc IS NOT NULL, t.confidential, t.state, "
     "t.lead_department_id, t.referred_to, t.reply, t.satisfaction, t.version, t.sign_due, t.reply_due, t.close_due, "
-    "t.created_by, t.created_at, t.updated_at, t.merged_into, t.kb_article_id FROM tickets t ";
+    "t.created_by, t.created_at, t.updated_at, t.merged_into, t.kb_article_id, " +
+    phase_started_sql("t") + " FROM tickets t ";
+const char* const kTicketSelect = kTicketSelectText.c_str();
 
 Ticket read_ticket(store::Statement& s) {
   Ticket t;
@@ -91,6 +116,7 @@ Ticket read_ticket(store::Statement& s) {
   t.updated_at = s.int64(24);
   t.merged_into = s.optional_int64(25);
   t.kb_article_id = s.optional_int64(26);
+  t.phase_started_at = s.int64(27);
   return t;
 }
 

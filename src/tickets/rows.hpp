@@ -15,6 +15,12 @@ namespace hotline::tickets::detail {
 
 // SELECT list matching read_ticket(); ends with "FROM tickets t ".
 extern const char* const kTicketSelect;
+// SQL for when the ticket (alias `ticket`) entered its current phase (entry
+// until dispatch; the unit's signing from the dispatch; its reply from the
+// signature; the callback from the reply), from its history; its creation
+// when the history says nothing.
+std::string phase_started_sql(const std::string& ticket);
+std::int64_t phase_started_at(store::Database& db, std::int64_t ticket_id);
 
 Ticket read_ticket(store::Statement& s);
 std::optional<Ticket> load_ticket(store::Database& db, std::int64_t id);

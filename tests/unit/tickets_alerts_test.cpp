@@ -92,6 +92,31 @@ TEST_F(TicketsAlerts, EscalationsGoYellowThenRedOnceEach) {
   EXPECT_EQ(recent_alerts(*db, {5, false, std::nullopt}, 0).size(), 0u);
 }
 
+TEST_F(TicketsAlerts, YellowIsMeasuredFromWhenTheUnitGotTheTicket) {
+  const auto created = cst(2026, 11, 30, 9);
+  auto t = create(sample(), created);
+  ASSERT_TRUE(t.sign_due);
+  const auto due = *t.sign_due;
+  EXPECT_EQ(t.phase_started_at, created);
+  const auto late = created + (due - created) * 7 / 10;  // the hotline dispatched it late
+  ActionArgs a;
+  a.lead_department_id = water;
+  a.now = late;
+  t = apply_action(*db, t.id, t.version, Action::dispatch, agent, a);
+  EXPECT_EQ(t.phase_started_at, late);
+  // 85 % of the time since the creation is gone, but not of the unit's own time: no warning yet.
+  EXPECT_TRUE(escalation_candidates(*db, created + (due - created) * 85 / 100, 0.8).empty());
+  auto c = escalation_candidates(*db, late + (due - late) * 85 / 100, 0.8);
+  ASSERT_EQ(c.size(), 1u);
+  EXPECT_EQ((std::pair{c[0].deadline, c[0].level}), (std::pair<std::string, std::string>{"sign", "yellow"}));
+  // Signed: the reply phase starts then.
+  const auto signed_at = late + (due - late) / 2;
+  ActionArgs s;
+  s.now = signed_at;
+  t = apply_action(*db, t.id, t.version, Action::sign, Actor{3, "w1"}, s);
+  EXPECT_EQ(t.phase_started_at, signed_at);
+}
+
 TEST_F(TicketsAlerts, FinishedTicketsDoNotEscalate) {
   auto t = create(sample(), cst(2026, 11, 30, 9));
   ActionArgs a;

@@ -43,6 +43,10 @@ struct Ticket {
   std::optional<std::int64_t> created_by;
   std::int64_t created_at = 0;
   std::int64_t updated_at = 0;
+  // When the phase of the current deadline began (dispatch for signing, the
+  // signature for the reply, the reply for the callback): where the yellow
+  // warning's fraction is measured from.
+  std::int64_t phase_started_at = 0;
   std::optional<std::int64_t> merged_into;
   std::optional<std::int64_t> kb_article_id;
 };
