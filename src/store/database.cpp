@@ -43,7 +43,11 @@ Statement& Statement::bind_blob(int index, const void* data, std::size_t size) {
 bool Statement::step() {
   int rc = sqlite3_step(stmt_);
   if (rc == SQLITE_ROW) return true;
-  if (rc == SQLITE_DONE) return false;
+  if (rc == SQLITE_DONE) {
+    // Done: let go of the read transaction now, not when the cached statement is next used.
+    sqlite3_reset(stmt_);
+    return false;
+  }
   // Reset so the cached statement does not keep a read transaction open.
   sqlite3_reset(stmt_);
   throw_sqlite(sqlite3_db_handle(stmt_), sqlite3_extended_errcode(sqlite3_db_handle(stmt_)), "step");

@@ -74,7 +74,9 @@ std::string phase_started_sql(const std::string& ticket) {
 
 std::int64_t phase_started_at(Database& db, std::int64_t ticket_id) {
   auto& s = db.query("SELECT " + phase_started_sql("t") + " FROM tickets t WHERE t.id = ?", ticket_id);
-  return s.step() ? s.int64(0) : 0;
+  std::int64_t started = s.step() ? s.int64(0) : 0;
+  s.run();  // to the end: a statement left on its row would pin this connection's snapshot
+  return started;
 }
 
 const std::string kTicketSelectText =
