@@ -490,7 +490,9 @@ void CallManager::Impl::take_over_agent_leg(Call& call, Leg& leg) {
   leg.pending_media = 0;
   leg.media_grace.reset();  // cancels its wait
   call.media->remove_legs({old}, nullptr);
-  if (partner && !partner->ended) {
+  if (leg.conferenced) {
+    call.media->conference(leg.media);  // a three-way call: back into the mix
+  } else if (partner && !partner->ended) {
     call.media->bridge(partner->media, leg.media);
     if (leg.holding) {
       call.media->set_flow(leg.media, media::Flow::inactive);
@@ -499,6 +501,14 @@ void CallManager::Impl::take_over_agent_leg(Call& call, Leg& leg) {
     }
   }
   spdlog::info("event=browser.reattached call={} agent={}", call.uuid, leg.agent);
+  if (leg.consult >= 0) {
+    // Consulting: the reloaded page gets the consultation's state back, as when it began.
+    const Leg& consult = *call.legs[static_cast<std::size_t>(leg.consult)];
+    json params = {{"call", call.uuid},
+                   {"state", leg.conferenced ? "conference" : consult.confirmed ? "consulting" : "consult_ringing"},
+                   {"target", leg.consult_target}};
+    return push_to_browser(leg, "call.state", params.dump());
+  }
   push_call_state(call, leg, leg.holding ? "held" : "connected");
 }
 

@@ -369,6 +369,51 @@ class ConsultTest(unittest.TestCase):
                                     "WHERE c.uuid = ? ORDER BY l.leg_index", (placed["call"],)).fetchall()
         self.assertEqual(roles, [("agent_out", "extension:8001"), ("callee", "trunk:carrier")])
 
+    def test_7_a_reload_while_consulting_gets_the_consultation_back(self):
+        ws = self.d.ws(self.browser_token)
+        ready = ws.recv_json()["params"]
+        citizen = SipUa(self.d.sip_port, number="13900001111")
+        colleague = SipUa(self.d.sip_port, local_ip="127.0.0.1")
+        try:
+            ws.call("agent.logout", {})
+            self.ok(ws, "agent.login", {"device": "browser"}, id=2)
+            self.ok(ws, "agent.state", {"state": "ready"}, id=3)
+            colleague.register("8002", PHONE_PASSWORD)
+            citizen.call("12301")
+            invite = ws.recv_method("call.invite")["params"]
+            call = invite["call"]
+            self.ok(ws, "call.answer", {"call": call, "sdp": browser_sdp("answer")}, id=4)
+            self.assertEqual(ws.recv_method("call.state")["params"]["state"], "connected")
+            self.ok(ws, "call.consult", {"target": "extension:8002"}, id=5)
+            colleague.wait_incoming()
+            states = [ws.recv_method("call.state")["params"]["state"] for _ in range(2)]
+            self.assertEqual(states, ["consult_ringing", "consulting"])
+            # The page reloads mid-consultation.
+            ws.close()
+            ws = self.d.ws(self.browser_token)
+            self.assertEqual(ws.recv_json()["method"], "session.ready")
+            attached = self.ok(ws, "session.attach", {"session_id": ready["session_id"]})
+            self.assertEqual(attached["call"], call)
+            again = ws.recv_method("call.invite")["params"]
+            self.assertTrue(again["reattach"])
+            self.ok(ws, "call.answer", {"call": call, "sdp": browser_sdp("answer")}, id=2)
+            state = ws.recv_method("call.state")["params"]
+            self.assertEqual((state["state"], state["target"]), ("consulting", "extension:8002"))
+            self.ok(ws, "call.transfer_complete", id=3)
+            ended = ws.recv_method("call.state")["params"]
+            self.assertEqual((ended["state"], ended["cause"]), ("ended", "transferred"))
+            citizen.start_tone(CITIZEN_TONE)
+            colleague.start_tone(COLLEAGUE_TONE)
+            time.sleep(1.0)
+            self.assertGreater(self.hears(citizen, COLLEAGUE_TONE), 0.3, "citizen and colleague talk")
+            self.assertGreater(self.hears(colleague, CITIZEN_TONE), 0.3)
+            colleague.bye_incoming()
+            self.wait_for("the citizen's BYE", lambda: getattr(citizen, "ended_by_server", False))
+        finally:
+            citizen.close()
+            colleague.close()
+            ws.close()
+
 
 if __name__ == "__main__":
     unittest.main()
