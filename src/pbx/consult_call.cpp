@@ -318,6 +318,8 @@ bool CallManager::Impl::consult_party_left(Call& call, Leg& leg, bool gone) {
   // The citizen hangs up while waiting: the consultation has no purpose left.
   for (auto& other : call.legs) {
     if (!other->ended && other->held_party == leg.index) {
+      if (!gone) bye(call, leg);
+      end_leg(call, leg, 200, "normal", side_of(leg));  // no BYE back to whoever just hung up
       end_call(call, "normal", side_of(leg));
       return true;
     }

@@ -210,8 +210,20 @@ class ConsultTest(unittest.TestCase):
             finally:
                 second.close()
             self.assertEqual(self.error(self.ws, "call.consult_cancel")["code"], -32002)
-            self.ok(self.ws, "call.bye")
-            self.wait_for("the citizen's BYE", lambda: getattr(citizen, "ended_by_server", False))
+            # The citizen hangs up while waiting on hold: everyone else is hung up, the citizen is not BYE'd back.
+            third = SipUa(self.d.sip_port, local_ip="127.0.0.1")
+            try:
+                third.register("8002", PHONE_PASSWORD)
+                self.ok(self.ws, "call.consult", {"target": "extension:8002"}, id=2)
+                third.wait_incoming()
+                time.sleep(0.3)
+                citizen.bye()
+                self.wait_for("the colleague's BYE", lambda: getattr(third, "ended_by_server", False))
+                self.wait_for("the agent's BYE", lambda: getattr(self.phone, "ended_by_server", False))
+                time.sleep(0.5)
+                self.assertFalse(getattr(citizen, "ended_by_server", False), "no BYE to whoever hung up")
+            finally:
+                third.close()
         finally:
             citizen.close()
             colleague.close()
