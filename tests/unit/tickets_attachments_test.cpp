@@ -5,6 +5,8 @@
 #include <fstream>
 #include <sstream>
 
+#include <nlohmann/json.hpp>
+
 #include "hotline/tickets/attachments.hpp"
 #include "tickets_fixture.hpp"
 
