@@ -30,6 +30,20 @@ Api::Api(ApiContext& context) : context_(context) {
   add_acd_routes(router_, *this);
   add_survey_routes(router_, *this);
   add_report_routes(router_, *this);
+  add_attachment_routes(router_, *this);
+}
+
+std::size_t Api::body_limit(std::string_view method, std::string_view path) const {
+  auto match = router_.match(method, path);
+  auto fallback = context_.config.http.max_body_bytes;
+  if (!match.route || match.route->max_body_bytes == 0) return fallback;
+  return match.route->max_body_bytes;
+}
+
+std::size_t Api::largest_body_limit() const {
+  std::size_t largest = context_.config.http.max_body_bytes;
+  for (const auto& r : router_.routes()) largest = std::max(largest, r.max_body_bytes);
+  return largest;
 }
 
 awaitable<std::optional<auth::Principal>> Api::authenticate(const HttpRequest& request, bool allow_query_token) {

@@ -1,5 +1,7 @@
 #include "hotline/api/router.hpp"
 
+#include "hotline/core/error.hpp"
+
 namespace hotline::api {
 namespace {
 
@@ -37,7 +39,17 @@ bool match_pattern(std::string_view pattern, std::string_view path, std::map<std
 
 void Router::add(std::string method, std::string pattern, auth::Permission permission, std::string summary,
                  Handler handler) {
-  routes_.push_back({std::move(method), std::move(pattern), permission, std::move(handler), std::move(summary)});
+  routes_.push_back({std::move(method), std::move(pattern), permission, std::move(handler), std::move(summary), 0});
+}
+
+void Router::limit_body(std::string_view method, std::string_view pattern, std::size_t bytes) {
+  for (auto& r : routes_) {
+    if (r.method == method && r.pattern == pattern) {
+      r.max_body_bytes = bytes;
+      return;
+    }
+  }
+  throw Error(Errc::not_found, "no route " + std::string(method) + " " + std::string(pattern));
 }
 
 Router::Match Router::match(std::string_view method, std::string_view path) const {

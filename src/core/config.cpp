@@ -255,6 +255,7 @@ void read_tickets(ObjectReader& t, TicketsConfig& c) {
   });
   t.string("letter_issuer", c.letter_issuer);
   if (c.letter_issuer.empty() || c.letter_issuer.size() > 200) t.bad("letter_issuer", "must be 1 to 200 bytes");
+  t.integer("attachment_max_bytes", c.attachment_max_bytes, 1024, 1LL << 30);
 }
 
 // "08:00-20:00": minutes of the day, start < end <= 24:00.

@@ -1,11 +1,12 @@
 // Browser end to end for work orders (issue 8): the whole closed loop in
 // Debian's chromium against the real hotlined serving the built web app.
-//   entry desk registers a letter (duplicate detection on a second one) and
-//   dispatches it → department staff signs (a live reminder.due toast) and
+//   entry desk registers a letter, attaches its scan (a PNG made here),
+//   (duplicate detection on a second one) and dispatches it → department
+//   staff signs (a live reminder.due toast), attaches a PDF to the reply and
 //   replies in the portal (deadlines coloured by escalation) → a reviewer,
 //   who sees the alerts and overdue tickets at login, accepts → a callback
 //   operator records "satisfied" and closes → the detail page, the letter,
-//   the API agree; a stale version gives the "changed by someone else"
+//   the API agree, the detail page lists and downloads both attachments; a stale version gives the "changed by someone else"
 //   message; a citizen looks the request up and files a mayor's-mailbox
 //   message; the knowledge base search finds a Chinese substring.
 // Screenshots of the main pages go to $HOTLINE_E2E_ARTIFACTS.
@@ -13,11 +14,45 @@ import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import fs from "node:fs";
 import path from "node:path";
+import zlib from "node:zlib";
 import { Daemon, launchBrowser, VIEWPORT, ARTIFACTS } from "./harness.mjs";
 
 const PASSWORD = "e2e-pass-123";
 const PHONE = "13700001111";
 const CATEGORY = "0301"; // 公用事业 / 供水 → 市水务局 by the dispatch catalogue
+
+// A real (tiny, grey) PNG: the "scanned letter" the clerk attaches.
+function crc32(buf) {
+  let c = ~0;
+  for (const b of buf) {
+    c ^= b;
+    for (let k = 0; k < 8; k++) c = (c >>> 1) ^ (0xedb88320 & -(c & 1));
+  }
+  return ~c >>> 0;
+}
+function pngChunk(type, data) {
+  const len = Buffer.alloc(4);
+  len.writeUInt32BE(data.length);
+  const body = Buffer.concat([Buffer.from(type, "latin1"), data]);
+  const crc = Buffer.alloc(4);
+  crc.writeUInt32BE(crc32(body));
+  return Buffer.concat([len, body, crc]);
+}
+function scanPng(width = 16, height = 12) {
+  const header = Buffer.alloc(13);
+  header.writeUInt32BE(width, 0);
+  header.writeUInt32BE(height, 4);
+  header.set([8, 0, 0, 0, 0], 8); // 8-bit greyscale
+  const rows = Buffer.concat(Array.from({ length: height }, (_, y) => Buffer.from([0, ...Array(width).fill(0x40 + y * 8)])));
+  return Buffer.concat([Buffer.from("\x89PNG\r\n\x1a\n", "latin1"), pngChunk("IHDR", header),
+    pngChunk("IDAT", zlib.deflateSync(rows)), pngChunk("IEND", Buffer.alloc(0))]);
+}
+const SCAN = { name: "来信扫描件.png", mimeType: "image/png", buffer: scanPng() };
+const REPLY_PDF = {
+  name: "抢修记录.pdf",
+  mimeType: "application/pdf",
+  buffer: Buffer.from("%PDF-1.4\n1 0 obj <</Type /Catalog>> endobj\ntrailer <</Root 1 0 R>>\n%%EOF\n", "latin1"),
+};
 
 let d;
 let browser;
@@ -144,6 +179,14 @@ test("entry desk: register a letter, see the duplicate check, dispatch it", asyn
   assert.match(number, /^\d{13,}$/);
   world.number = number;
 
+  // The scanned letter, attached right after registering (file picker).
+  const result = page.getByTestId("entry-result");
+  await result.getByTestId("attach-input").setInputFiles(SCAN);
+  const scanRow = result.getByTestId("attach-item").filter({ hasText: SCAN.name });
+  await scanRow.waitFor();
+  assert.equal(await scanRow.getAttribute("data-kind"), "file");
+  await shot(page, "02a-entry-attachment");
+
   // Dispatch: the catalogue's unit is pre-selected; add an assisting unit.
   await page.getByTestId("action-dispatch").click();
   const form = page.getByTestId("form-dispatch");
@@ -214,6 +257,17 @@ test("department portal: deadlines by escalation, sign with a live reminder, rep
   await reminderToast.waitFor();
   assert.match(await reminderToast.textContent(), new RegExp(`催办.*${world.number}`));
   await shot(page, "05-portal-reminder-toast");
+
+  // The reply's attachment, uploaded on the signed ticket's card.
+  const replyFiles = signed.getByTestId(`reply-attachments-${world.number}`);
+  await replyFiles.locator("summary").click();
+  // The panel lists all the ticket's files (the clerk's scan too); what is added here is a reply file.
+  await replyFiles.getByTestId("attach-input").setInputFiles(REPLY_PDF);
+  const replyRow = replyFiles.getByTestId("attach-item").filter({ hasText: REPLY_PDF.name });
+  await replyRow.waitFor();
+  assert.equal(await replyRow.getAttribute("data-kind"), "reply");
+  await replyRow.getByTestId("attach-delete").waitFor(); // the uploader may delete it
+  await shot(page, "05a-portal-reply-attachment");
 
   await signed.getByTestId("action-reply").click();
   await signed.getByTestId("field-reply").fill("经查为主管道爆裂，已于当日抢修完毕，18时恢复供水。");
@@ -287,6 +341,30 @@ test("callback: caller number, disabled call button, record satisfied, close", a
     assert.ok(rows.includes(a), `history table lacks ${a}: ${rows}`);
   }
   assert.equal(await page.getByTestId("action-record-callback").count(), 0);
+
+  // Both attachments: the clerk's scan and the unit's reply file, with their
+  // uploaders; the download links give the bytes back.
+  const files = page.getByTestId("detail-attachments");
+  const scan = files.getByTestId("attach-item").filter({ hasText: SCAN.name });
+  const replyFile = files.getByTestId("attach-item").filter({ hasText: REPLY_PDF.name });
+  await scan.waitFor();
+  await replyFile.waitFor();
+  assert.match(await scan.getByTestId("attach-uploader").textContent(), /录入员小李/);
+  assert.match(await replyFile.getByTestId("attach-uploader").textContent(), /水务局小王/);
+  assert.equal(await replyFile.getAttribute("data-kind"), "reply");
+  assert.equal(await scan.getByTestId("attach-delete").count(), 0); // not the callback operator's
+  for (const [row, file] of [[scan, SCAN], [replyFile, REPLY_PDF]]) {
+    const href = await row.getByTestId("attach-download").getAttribute("href");
+    const res = await page.request.get(`${d.base}${href}`);
+    assert.equal(res.status(), 200);
+    assert.equal(res.headers()["content-type"], file.mimeType);
+    assert.ok(Buffer.from(await res.body()).equals(file.buffer), `${file.name}: the bytes differ`);
+    assert.match(res.headers()["content-disposition"], new RegExp(encodeURIComponent(file.name)));
+  }
+  assert.ok(rows.includes("attachment_added"), `history table lacks attachment_added: ${rows}`);
+  const listed = await d.must(200, "GET", `/api/v1/tickets/${world.id}/attachments`, undefined, await d.admin());
+  assert.deepEqual(listed.items.map((a) => [a.name, a.kind, a.uploaded_by.job_number]),
+    [[SCAN.name, "file", "clerk"], [REPLY_PDF.name, "reply", "w1"]]);
   await shot(page, "09-ticket-closed");
 
   // The official letter (公函) print view the API serves.

@@ -37,6 +37,12 @@ TICKET_ROUTES = {
     ("GET", "/api/v1/tickets/{id}/reminders"): ANY,
     ("POST", "/api/v1/tickets/{id}/reminders"): ANY - {"auditor"},
     ("GET", "/api/v1/tickets/{id}/letter"): ANY,
+    # Attachments: whoever sees the ticket reads them; attaching and deleting
+    # need tickets.create, tickets.process or tickets.department (test_attachments.py).
+    ("POST", "/api/v1/tickets/{id}/attachments"): CREATORS | PROCESSORS | UNITS,
+    ("GET", "/api/v1/tickets/{id}/attachments"): ANY,
+    ("GET", "/api/v1/tickets/{id}/attachments/{aid}"): ANY,
+    ("DELETE", "/api/v1/tickets/{id}/attachments/{aid}"): CREATORS | PROCESSORS | UNITS,
     **{("POST", "/api/v1/tickets/{id}/" + a): who for a, who in TICKET_ACTIONS.items()},
     ("GET", "/api/v1/departments/tree"): ANY,
     ("PATCH", "/api/v1/departments/{id}"): {"admin"},
@@ -173,7 +179,7 @@ class RbacTest(unittest.TestCase):
         for i, role in enumerate(ROLES):
             token = self.d.login(f"r{i}", "role-pass-1")
             for method, pattern in routes:
-                path = pattern.replace("{id}", "999999")
+                path = pattern.replace("{id}", "999999").replace("{aid}", "1")
                 body = {} if method in ("POST", "PATCH") else None
                 status, reply, _ = self.d.request(method, path, body, token=token)
                 with self.subTest(role=role, method=method, path=pattern):
@@ -187,13 +193,13 @@ class RbacTest(unittest.TestCase):
         for (method, pattern), who in EXPECTED.items():
             if who == PUBLIC or pattern == "/ws":
                 continue
-            status, reply, _ = self.d.request(method, pattern.replace("{id}", "1"),
-                                              {} if method in ("POST", "PATCH") else None)
+            path = pattern.replace("{id}", "1").replace("{aid}", "1")
+            status, reply, _ = self.d.request(method, path, {} if method in ("POST", "PATCH") else None)
             with self.subTest(method=method, path=pattern):
                 self.assertEqual(status, 401)
                 self.assertEqual(reply["error"]["code"], "unauthenticated")
-            status, reply, _ = self.d.request(method, pattern.replace("{id}", "1"),
-                                              {} if method in ("POST", "PATCH") else None, token="forged-token")
+            status, reply, _ = self.d.request(method, path, {} if method in ("POST", "PATCH") else None,
+                                              token="forged-token")
             with self.subTest(method=method, path=pattern, token="forged"):
                 self.assertEqual(status, 401)
 
@@ -215,7 +221,8 @@ class RbacTest(unittest.TestCase):
                 continue
             body = {"version": t["version"], "reason": "x", "reply": "x",
                     "due_at": int(time.time() * 1000) + 3600000} if method == "POST" else None
-            status, reply, _ = self.d.request(method, pattern.replace("{id}", str(t["id"])), body, token=staff)
+            path = pattern.replace("{id}", str(t["id"])).replace("{aid}", "1")
+            status, reply, _ = self.d.request(method, path, body, token=staff)
             with self.subTest(method=method, path=pattern):
                 self.assertIn(status, (403, 404), reply)
         status, listing, _ = self.d.request("GET", "/api/v1/tickets", token=staff)

@@ -173,6 +173,19 @@ void seed(Database& db, int version) {
           .run();
       db.query("INSERT INTO report_state (key, value, updated_at) VALUES ('rebuilt_at', '0', ?)", now).run();
       break;
+    case 15:  // an attachment of ticket 1 (a scanned letter), and a deleted one
+      db.query(
+            "INSERT INTO ticket_attachments (ticket_id, name, content_type, size, sha256, kind, uploaded_by, "
+            "uploaded_by_job, uploaded_at) VALUES (1, '来信.pdf', 'application/pdf', 9, ?, 'file', 1, '1001', ?)",
+            std::string(64, 'a'), now)
+          .run();
+      db.query(
+            "INSERT INTO ticket_attachments (ticket_id, name, content_type, size, sha256, kind, uploaded_by, "
+            "uploaded_by_job, uploaded_at, deleted_at, deleted_by_job) VALUES (1, 'reply.png', 'image/png', 8, ?, "
+            "'reply', 1, '1001', ?, ?, '1001')",
+            std::string(64, 'b'), now, now)
+          .run();
+      break;
     default:
       FAIL() << "no seed rows for schema version " << version << ": add them so the upgrade test covers it";
   }

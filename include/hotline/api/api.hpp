@@ -85,6 +85,12 @@ class Api {
                                                                 const std::string& remote_ip,
                                                                 const std::string& ws_session, const std::string& text);
 
+  // The most body bytes the server reads for a request (the route's own
+  // limit, else http.max_body_bytes), and the largest of them all (what the
+  // parser allows before the request line is known).
+  std::size_t body_limit(std::string_view method, std::string_view path) const;
+  std::size_t largest_body_limit() const;
+
   const Router& router() const { return router_; }
   ApiContext& context() { return context_; }
 
@@ -123,5 +129,7 @@ void push_channel_use(WsHub& hub, const pbx::ChannelUse& use, std::size_t max_ca
 void push_to_session(WsHub& hub, const std::string& session, const std::string& method, const std::string& params);
 // Statistics and reports, comparisons, hot issues, staffing, CDR export (routes_reports.cpp).
 void add_report_routes(Router& router, Api& api);
+// Ticket attachments: upload (raw body), list, download, soft delete (routes_attachments.cpp).
+void add_attachment_routes(Router& router, Api& api);
 
 }  // namespace hotline::api

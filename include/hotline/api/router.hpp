@@ -20,6 +20,7 @@ struct Route {
   auth::Permission permission;
   Handler handler;
   std::string summary;
+  std::size_t max_body_bytes = 0;  // 0: http.max_body_bytes; more for uploads (see limit_body)
 };
 
 class Router {
@@ -32,6 +33,9 @@ class Router {
     bool other_method = false;  // the path exists with another method: 405
   };
   Match match(std::string_view method, std::string_view path) const;
+  // Lets one route take bodies up to `bytes` (the server reads no more); the
+  // others keep http.max_body_bytes. Error(not_found) when no such route.
+  void limit_body(std::string_view method, std::string_view pattern, std::size_t bytes);
   const std::vector<Route>& routes() const { return routes_; }
 
  private:

@@ -146,6 +146,9 @@ struct TicketsConfig {
   unsigned mailbox_messages_per_hour = 20;   // per client address
   std::vector<std::string> open311_api_keys;
   std::string letter_issuer = "12345政务服务便民热线";
+  // Largest ticket attachment (a scanned letter, a fax, a recording); the
+  // HTTP body limit is raised to this for the upload route only.
+  std::size_t attachment_max_bytes = 20 * 1024 * 1024;
 };
 
 // Call recordings (issue 4, F2). Keys: docs/configuration.md "recordings".
@@ -260,6 +263,8 @@ struct Config {
   std::filesystem::path recordings_path() const;
   std::filesystem::path prompts_path() const;  // prompts.directory: recorded prompts for players and IVR flows
   std::filesystem::path tts_cache_path() const { return data_dir / "tts-cache"; }
+  // Ticket attachments, content-addressed: <first two hex digits>/<sha256>.
+  std::filesystem::path attachments_path() const { return data_dir / "attachments"; }
   std::filesystem::path log_path() const;
 };
 

@@ -2,7 +2,7 @@
 // state, to whom, and which arguments it asks for (docs/api.md "Lifecycle
 // actions"; the server's state machine is src/tickets/lifecycle.cpp and
 // refuses anything else anyway).
-import { api } from "./client";
+import { api, ApiError } from "./client";
 import type { Ticket, TicketState } from "./types";
 import type { Permission } from "../auth/permissions";
 
@@ -80,4 +80,98 @@ export function runAction(t: Ticket, name: ActionName, args: Record<string, unkn
 
 export function letterUrl(t: Ticket): string {
   return `/api/v1/tickets/${t.id}/letter`;
+}
+
+// -- Attachments (docs/api.md "Ticket attachments") ---------------------------
+
+export type AttachmentKind = "file" | "reply";
+
+export interface Attachment {
+  id: number;
+  ticket_id: number;
+  name: string;
+  content_type: string;
+  size: number;
+  sha256: string;
+  kind: AttachmentKind;
+  uploaded_by: { id: number | null; job_number: string; name: string };
+  uploaded_at: string;
+  uploaded_at_ms: number;
+  deleted_at: string | null;
+  deleted_by: string | null;
+  download_url: string;
+  can_delete: boolean;
+}
+
+export interface AttachmentList {
+  items: Attachment[];
+  max_bytes: number;
+  can_upload: boolean;
+}
+
+/** What the file picker offers (the server checks the type and the bytes again). */
+export const ATTACHMENT_ACCEPT =
+  ".pdf,.jpg,.jpeg,.png,.gif,.webp,.tif,.tiff,.bmp,.wav,.mp3,.amr,.m4a,.txt,.csv,.eml,.doc,.docx,.xls,.xlsx,.pptx,.ofd";
+
+export function listAttachments(ticketId: number): Promise<AttachmentList> {
+  return api.get<AttachmentList>(`/api/v1/tickets/${ticketId}/attachments`);
+}
+
+export function deleteAttachment(a: Attachment): Promise<Attachment> {
+  return api.del<Attachment>(a.download_url);
+}
+
+/**
+ * Uploads one file as the raw body (?name= its name). XMLHttpRequest rather
+ * than fetch, for the upload progress. Errors become ApiError with the
+ * server's message (413 too large, 415 type not allowed or not what it says).
+ */
+export function uploadAttachment(
+  ticketId: number,
+  file: File,
+  kind: AttachmentKind,
+  onProgress?: (fraction: number) => void,
+): Promise<Attachment> {
+  return new Promise((resolve, reject) => {
+    const xhr = new XMLHttpRequest();
+    const query = new URLSearchParams({ name: file.name, kind });
+    xhr.open("POST", `/api/v1/tickets/${ticketId}/attachments?${query.toString()}`);
+    xhr.setRequestHeader("Accept", "application/json");
+    xhr.setRequestHeader("Content-Type", file.type || "application/octet-stream");
+    xhr.responseType = "text";
+    if (onProgress) {
+      xhr.upload.onprogress = (e) => {
+        if (e.lengthComputable && e.total > 0) onProgress(e.loaded / e.total);
+      };
+    }
+    xhr.onerror = () => reject(new ApiError(0, "network", "network error"));
+    xhr.onload = () => {
+      let data: unknown = null;
+      try {
+        data = xhr.responseText ? JSON.parse(xhr.responseText) : null;
+      } catch {
+        data = null;
+      }
+      if (xhr.status === 201) {
+        resolve(data as Attachment);
+        return;
+      }
+      const err = (data as { error?: { code?: string; message?: string } } | null)?.error;
+      reject(new ApiError(xhr.status, err?.code ?? "http_" + xhr.status, err?.message ?? xhr.statusText));
+    };
+    xhr.send(file);
+  });
+}
+
+/** 1536 → "1.5 KB" (binary units, one decimal). */
+export function formatBytes(n: number): string {
+  if (n < 1024) return `${n} B`;
+  const units = ["KB", "MB", "GB"];
+  let v = n / 1024;
+  let i = 0;
+  while (v >= 1024 && i < units.length - 1) {
+    v /= 1024;
+    i++;
+  }
+  return `${v.toFixed(v < 10 ? 1 : 0)} ${units[i]}`;
 }
