@@ -2,10 +2,12 @@
 #include <spdlog/spdlog.h>
 
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <iostream>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "daemon.hpp"
@@ -18,6 +20,7 @@
 #include "hotline/reports/aggregates.hpp"
 #include "hotline/store/backup.hpp"
 #include "hotline/store/migrations.hpp"
+#include "hotline/tickets/rekey.hpp"
 
 namespace {
 
@@ -40,6 +43,10 @@ Commands:
                   compares (the daemon may run) and exits 1 on a difference;
                   without it the differing days are rewritten (the daemon
                   must be stopped) and the result checked again
+  rotate-key      replace the caller-data key (DATA_DIR/caller.key) with a
+                  new one and re-seal every caller name and number under it
+                  (the daemon must be stopped); run it again to finish an
+                  interrupted rotation (docs/security.md)
   version         print the version
 
 Options:
@@ -139,6 +146,47 @@ int rebuild_aggregates(const hotline::Config& config, bool check_only) {
   return proof.differences == 0 ? 0 : 1;
 }
 
+// Tests only (docs/security.md): HOTLINE_REKEY_BATCH_ROWS sets the rows per
+// transaction, HOTLINE_REKEY_STOP_AFTER_BATCHES stops as if killed.
+std::optional<std::int64_t> positive_env(const char* name) {
+  const char* v = std::getenv(name);
+  if (!v || !*v) return std::nullopt;
+  std::size_t used = 0;
+  long long n = -1;
+  try {
+    n = std::stoll(v, &used);
+  } catch (const std::exception&) {
+  }
+  if (n < 0 || used != std::string_view(v).size()) throw std::invalid_argument(std::string(name) + ": not a number");
+  return n;
+}
+
+// rotate-key: 0 when the new key is in place, 1 when stopped or failed.
+int rotate_key(const hotline::Config& config) {
+  namespace tickets = hotline::tickets;
+  tickets::RekeyOptions options;
+  if (auto n = positive_env("HOTLINE_REKEY_BATCH_ROWS")) options.batch_rows = *n;
+  options.stop_after_batches = positive_env("HOTLINE_REKEY_STOP_AFTER_BATCHES");
+  options.on_progress = [](const tickets::RekeyProgress& p) {
+    std::cout << "rotate-key: " << p.table << " " << p.done << "/" << p.total << " rows\n" << std::flush;
+  };
+  auto r = tickets::rotate_caller_key(config.data_dir, config.database_path(), options);
+  std::cout << "rotate-key: key id " << int(r.from_id) << " -> " << int(r.to_id)
+            << (r.resumed ? " (resumed an interrupted rotation)" : "") << "\n";
+  for (const auto& t : r.rekey.tables) std::cout << "  " << t.table << ": " << t.rows << " rows re-sealed\n";
+  char seconds[32];
+  std::snprintf(seconds, sizeof seconds, "%.2f", r.seconds);
+  if (!r.rekey.finished) {
+    std::cout << "rotate-key: stopped after " << r.rekey.batches << " batches (HOTLINE_REKEY_STOP_AFTER_BATCHES) in "
+              << seconds << " s; run rotate-key again to finish\n";
+    return 1;
+  }
+  std::cout << "rotate-key: done in " << seconds << " s (" << r.rekey.batches << " batches); "
+            << (config.data_dir / hotline::tickets::kCallerKeyFile).string() << " now holds key id " << int(r.to_id)
+            << ": back it up with the next database backup\n";
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -201,6 +249,10 @@ int main(int argc, char** argv) {
       hotline::store::restore_database(args.operands[0], config.database_path(), config.data_dir / "hotlined.lock");
       std::cout << "restored " << config.database_path().string() << " from " << args.operands[0] << "\n";
       return 0;
+    }
+    if (args.command == "rotate-key") {
+      need_operands(args, 0, "rotate-key");
+      return rotate_key(config);
     }
     if (args.command == "rebuild-aggregates") {
       bool check_only = args.operands.size() == 1 && args.operands[0] == "--check";

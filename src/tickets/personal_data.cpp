@@ -1,65 +1,88 @@
 #include "hotline/tickets/personal_data.hpp"
 
-#include <fcntl.h>
 #include <sodium.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
-#include <cerrno>
-#include <cstring>
 
 #include "hotline/core/error.hpp"
 
 namespace hotline::tickets {
 namespace {
 
-constexpr unsigned char kKeyId = 1;
 constexpr char kKdfContext[crypto_kdf_CONTEXTBYTES] = {'h', 'o', 't', 'l', 'c', 'a', 'l', 'l'};
 constexpr std::uint64_t kBoxSubkey = 1;
 constexpr std::uint64_t kHashSubkey = 2;
 
 const unsigned char* bytes(std::string_view s) { return reinterpret_cast<const unsigned char*>(s.data()); }
 
-[[noreturn]] void fail_io(const std::string& what, const std::filesystem::path& path) {
-  throw Error(Errc::internal, what + " " + path.string() + ": " + std::strerror(errno));
-}
-
 }  // namespace
 
-PersonalDataKey::PersonalDataKey(std::string_view master) {
+PersonalDataKey::PersonalDataKey(std::string_view master) : PersonalDataKey(MasterKey{1, std::string(master)}) {}
+
+PersonalDataKey::PersonalDataKey(const MasterKey& current, const std::vector<MasterKey>& previous) {
   if (sodium_init() < 0) throw Error(Errc::internal, "libsodium failed to initialise");
-  if (master.size() != kKeyBytes) {
-    throw Error(Errc::invalid_argument, "personal data key: must be 32 bytes, got " + std::to_string(master.size()));
+  add(current);
+  for (const auto& k : previous) add(k);
+}
+
+void PersonalDataKey::add(const MasterKey& master) {
+  if (master.bytes.size() != kKeyBytes) {
+    throw Error(Errc::invalid_argument,
+                "personal data key: must be 32 bytes, got " + std::to_string(master.bytes.size()));
   }
-  crypto_kdf_derive_from_key(box_key_.data(), box_key_.size(), kBoxSubkey, kKdfContext, bytes(master));
-  crypto_kdf_derive_from_key(hash_key_.data(), hash_key_.size(), kHashSubkey, kKdfContext, bytes(master));
+  if (master.id == 0) throw Error(Errc::invalid_argument, "personal data key: key id 0 is not valid");
+  for (const auto& k : keys_) {
+    if (k.id == master.id) {
+      throw Error(Errc::invalid_argument, "personal data key: key id " + std::to_string(master.id) + " loaded twice");
+    }
+  }
+  Derived& d = keys_.emplace_back();
+  d.id = master.id;
+  crypto_kdf_derive_from_key(d.box_key.data(), d.box_key.size(), kBoxSubkey, kKdfContext, bytes(master.bytes));
+  crypto_kdf_derive_from_key(d.hash_key.data(), d.hash_key.size(), kHashSubkey, kKdfContext, bytes(master.bytes));
 }
 
 PersonalDataKey::~PersonalDataKey() {
-  sodium_memzero(box_key_.data(), box_key_.size());
-  sodium_memzero(hash_key_.data(), hash_key_.size());
+  for (auto& k : keys_) {
+    sodium_memzero(k.box_key.data(), k.box_key.size());
+    sodium_memzero(k.hash_key.data(), k.hash_key.size());
+  }
+}
+
+std::optional<std::uint8_t> PersonalDataKey::key_id_of(std::string_view sealed) {
+  if (sealed.empty()) return std::nullopt;
+  return static_cast<std::uint8_t>(sealed[0]);
 }
 
 std::string PersonalDataKey::seal(std::string_view plain) const {
+  const Derived& k = keys_.front();
   std::string out(1 + crypto_secretbox_NONCEBYTES + crypto_secretbox_MACBYTES + plain.size(), '\0');
   auto* p = reinterpret_cast<unsigned char*>(out.data());
-  p[0] = kKeyId;
+  p[0] = k.id;
   unsigned char* nonce = p + 1;
   randombytes_buf(nonce, crypto_secretbox_NONCEBYTES);
-  crypto_secretbox_easy(nonce + crypto_secretbox_NONCEBYTES, bytes(plain), plain.size(), nonce, box_key_.data());
+  crypto_secretbox_easy(nonce + crypto_secretbox_NONCEBYTES, bytes(plain), plain.size(), nonce, k.box_key.data());
   return out;
 }
 
 std::string PersonalDataKey::open(std::string_view sealed) const {
   constexpr std::size_t header = 1 + crypto_secretbox_NONCEBYTES;
-  if (sealed.size() < header + crypto_secretbox_MACBYTES || static_cast<unsigned char>(sealed[0]) != kKeyId) {
-    throw Error(Errc::internal, "personal data: sealed value has an unknown format or key id");
+  if (sealed.size() < header + crypto_secretbox_MACBYTES) {
+    throw Error(Errc::internal, "personal data: sealed value is too short to be one");
+  }
+  auto id = static_cast<std::uint8_t>(sealed[0]);
+  const Derived* key = nullptr;
+  for (const auto& k : keys_) {
+    if (k.id == id) key = &k;
+  }
+  if (!key) {
+    throw Error(Errc::internal, "personal data: sealed with key id " + std::to_string(id) +
+                                    ", which is not loaded (current key id " + std::to_string(current_id()) +
+                                    "): the key file of that id is missing");
   }
   std::string out(sealed.size() - header - crypto_secretbox_MACBYTES, '\0');
   const unsigned char* nonce = bytes(sealed) + 1;
   if (crypto_secretbox_open_easy(reinterpret_cast<unsigned char*>(out.data()), nonce + crypto_secretbox_NONCEBYTES,
-                                 sealed.size() - header, nonce, box_key_.data()) != 0) {
-    throw Error(Errc::internal, "personal data: sealed value does not open with this key");
+                                 sealed.size() - header, nonce, key->box_key.data()) != 0) {
+    throw Error(Errc::internal, "personal data: sealed value does not open with key id " + std::to_string(id));
   }
   return out;
 }
@@ -68,7 +91,7 @@ std::string PersonalDataKey::phone_hash(std::string_view phone) const {
   std::string normal = normalise_phone(phone);
   std::string out(32, '\0');
   crypto_generichash(reinterpret_cast<unsigned char*>(out.data()), out.size(), bytes(normal), normal.size(),
-                     hash_key_.data(), hash_key_.size());
+                     keys_.front().hash_key.data(), keys_.front().hash_key.size());
   return out;
 }
 
@@ -85,52 +108,6 @@ std::string normalise_phone(std::string_view phone) {
   if (digits.empty()) throw Error(Errc::invalid_argument, "caller_phone: has no digits");
   if (digits.size() > 20) throw Error(Errc::invalid_argument, "caller_phone: longer than 20 digits");
   return digits;
-}
-
-std::string load_or_create_key(const std::filesystem::path& data_dir) {
-  if (sodium_init() < 0) throw Error(Errc::internal, "libsodium failed to initialise");
-  constexpr std::size_t n = PersonalDataKey::kKeyBytes;
-  auto path = data_dir / "caller.key";
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd >= 0) {
-    struct stat st {};
-    std::string key(n + 1, '\0');
-    ssize_t got = ::fstat(fd, &st) == 0 ? ::read(fd, key.data(), key.size()) : -1;
-    ::close(fd);
-    if (got < 0) fail_io("cannot read", path);
-    if (st.st_mode & (S_IRWXG | S_IRWXO)) {
-      throw Error(Errc::invalid_argument, path.string() + ": the key file must be readable by its owner only (0600)");
-    }
-    if (static_cast<std::size_t>(got) != n) {
-      throw Error(Errc::invalid_argument, path.string() + ": a key file holds exactly 32 bytes");
-    }
-    key.resize(n);
-    return key;
-  }
-  if (errno != ENOENT) fail_io("cannot open", path);
-
-  // Write a temporary file and link it into place, so a crash never leaves a
-  // short key behind and two processes racing agree on one key.
-  std::string key(n, '\0');
-  randombytes_buf(key.data(), key.size());
-  auto tmp = data_dir / ("caller.key.tmp" + std::to_string(::getpid()));
-  fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-  if (fd < 0) fail_io("cannot create", tmp);
-  bool ok = ::write(fd, key.data(), key.size()) == static_cast<ssize_t>(n) && ::fsync(fd) == 0;
-  ::close(fd);
-  if (!ok) {
-    ::unlink(tmp.c_str());
-    fail_io("cannot write", tmp);
-  }
-  int linked = ::link(tmp.c_str(), path.c_str());
-  int link_errno = errno;
-  ::unlink(tmp.c_str());
-  if (linked != 0) {
-    if (link_errno == EEXIST) return load_or_create_key(data_dir);  // another process won the race
-    errno = link_errno;
-    fail_io("cannot create", path);
-  }
-  return key;
 }
 
 }  // namespace hotline::tickets

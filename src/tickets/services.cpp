@@ -37,7 +37,9 @@ TicketRules rules_from(const TicketsConfig& c) {
   return r;
 }
 
-Services::Services(const TicketsConfig& c, const std::string& master_key)
+Services::Services(const TicketsConfig& c, const std::string& master_key) : Services(c, MasterKey{1, master_key}) {}
+
+Services::Services(const TicketsConfig& c, const MasterKey& master_key)
     : config(c),
       key(master_key),
       rules(rules_from(c)),

@@ -58,11 +58,12 @@ TEST(PersonalData, KeyFileIsCreatedOnceWithMode0600) {
   char pattern[] = "/tmp/hotline-key-XXXXXX";
   fs::path dir = mkdtemp(pattern);
   auto first = load_or_create_key(dir);
-  EXPECT_EQ(first.size(), 32u);
+  EXPECT_EQ(first.bytes.size(), 32u);
+  EXPECT_EQ(first.id, 1);
   struct stat st {};
   ASSERT_EQ(stat((dir / "caller.key").c_str(), &st), 0);
   EXPECT_EQ(st.st_mode & 0777, 0600u);
-  EXPECT_EQ(load_or_create_key(dir), first);
+  EXPECT_EQ(load_or_create_key(dir).bytes, first.bytes);
   EXPECT_EQ(std::distance(fs::directory_iterator(dir), fs::directory_iterator()), 1);  // no temporary left
   fs::permissions(dir / "caller.key", fs::perms::group_read, fs::perm_options::add);
   EXPECT_EQ(error_code_of([&] { load_or_create_key(dir); }), Errc::invalid_argument);

@@ -42,7 +42,8 @@ class RateLimiter {
 TicketRules rules_from(const TicketsConfig& config);
 
 struct Services {
-  Services(const TicketsConfig& config, const std::string& master_key);
+  Services(const TicketsConfig& config, const std::string& master_key);  // key id 1
+  Services(const TicketsConfig& config, const MasterKey& master_key);
 
   const TicketsConfig& config;
   PersonalDataKey key;
