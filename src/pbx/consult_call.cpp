@@ -109,6 +109,11 @@ std::string CallManager::agent_consult(const std::string& agent, const ConsultTa
   leg->consult = consult->index;
   leg->held_party = held->index;
   leg->consult_target = to.target;
+  if (leg->holding) {
+    // Held before consulting: the agent's own audio was switched off with the hold; the consultation needs it.
+    leg->holding = false;
+    call->media->set_flow(leg->media, to_flow(leg->direction));
+  }
   // The citizen hears music and is not overheard; the agent hears nothing until the answer.
   call->media->isolate(held->media);
   held->partner = -1;

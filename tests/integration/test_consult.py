@@ -189,9 +189,11 @@ class ConsultTest(unittest.TestCase):
         colleague = SipUa(self.d.sip_port, local_ip="127.0.0.1")
         try:
             colleague.register("8002", PHONE_PASSWORD)
-            self.ok(self.ws, "call.consult", {"target": "8002"})  # through the dial plan
+            self.ok(self.ws, "call.hold", {"hold": True})  # held first: consulting must give the agent a voice again
+            self.ok(self.ws, "call.consult", {"target": "8002"}, id=2)  # through the dial plan
             colleague.wait_incoming()
-            time.sleep(0.5)
+            time.sleep(1.0)
+            self.assertGreater(self.hears(colleague, AGENT_TONE), 0.3, "the colleague hears the agent")
             colleague.bye_incoming()
             time.sleep(1.0)
             self.assertGreater(self.hears(citizen, AGENT_TONE), 0.3, "back with the agent")
