@@ -280,8 +280,11 @@ std::string sanitize_file_name(std::string_view raw) {
 std::string stored_file_name(std::string_view raw, const AttachmentType& type) {
   std::string name = sanitize_file_name(raw);
   auto ext = extension_of(name);
-  if (std::find(type.extensions.begin(), type.extensions.end(), ext) == type.extensions.end())
-    name += "." + std::string(type.extensions.front());
+  if (std::find(type.extensions.begin(), type.extensions.end(), ext) == type.extensions.end()) {
+    // Appended piecewise: GCC 12's -O3 -Wrestrict misreads `"." + std::string(...)` (a false positive).
+    name += '.';
+    name += type.extensions.front();
+  }
   return name;
 }
 
