@@ -28,6 +28,6 @@ WORK=$(mktemp -d "${WORK_DIR:-/tmp}/hotline-tickets-bench-XXXXXX")
 [[ -n ${KEEP:-} ]] || trap 'rm -rf "$WORK"' EXIT
 echo "tickets_bench: N=$N searches=$SEARCHES dir=$WORK cores=$(nproc) load=$(cut -d' ' -f1-3 /proc/loadavg)"
 start=$(date +%s)
-nice -n "${BENCH_NICE:--10}" "$BIN" "$WORK" "$N" "$SEARCHES"
+nice -n "${BENCH_NICE:--10}" "$BIN" "$WORK" "$N" "$SEARCHES" "${ARTICLES:-10000}"
 echo "wall_seconds=$(( $(date +%s) - start ))"
 echo "load_after=$(cut -d' ' -f1-3 /proc/loadavg)"

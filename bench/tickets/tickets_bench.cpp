@@ -3,11 +3,12 @@
 // the real create_ticket with sealed caller data and the FTS5 trigram index),
 // then full-text search latency, the overdue scans and the database size.
 //
-//   tickets_bench DIR N [SEARCHES]
+//   tickets_bench DIR N [SEARCHES [ARTICLES]]
 //
 // Prints one "key=value" line per figure. No network, no HTTP: the write path
 // measured is the one every ticket-creating request ends in.
 #include <sys/stat.h>
+#include <cstdlib>
 
 #include <algorithm>
 #include <atomic>
@@ -20,12 +21,14 @@
 #include <string>
 #include <vector>
 
+#include "hotline/core/allocator.hpp"
 #include "hotline/core/config.hpp"
 #include "hotline/core/metrics.hpp"
 #include "hotline/store/database.hpp"
 #include "hotline/store/store.hpp"
 #include "hotline/tickets/alerts.hpp"
 #include "hotline/tickets/editing.hpp"
+#include "hotline/tickets/kb.hpp"
 #include "hotline/tickets/services.hpp"
 #include "hotline/tickets/tickets.hpp"
 
@@ -107,6 +110,70 @@ NewTicket make_ticket(std::mt19937_64& rng) {
   return t;
 }
 
+// Knowledge-base articles: office guides, policies, FAQ ... built from
+// matters, departments, districts and sentence patterns, 400-900 characters.
+const std::vector<std::string> kMatters = {
+    "社保关系转移", "医保异地报销", "住房公积金提取", "居住证办理", "营业执照申领", "不动产登记",
+    "新生儿落户", "出入境证件", "机动车年检", "驾驶证换证", "失业金申领", "退休手续",
+    "廉租房申请", "公租房配租", "义务教育入学", "残疾人补贴", "高龄津贴", "最低生活保障",
+    "个体工商户注册", "食品经营许可", "建设工程规划许可", "排污许可", "户外广告设置", "占道施工审批",
+    "婚姻登记", "收养登记", "独生子女证明", "老年优待证", "临时救助", "法律援助"};
+const std::vector<std::string> kUnits = {"市人力资源和社会保障局", "市医疗保障局", "市住房公积金管理中心",
+                                         "市公安局", "市市场监督管理局", "市规划和自然资源局",
+                                         "市交通运输局", "市民政局", "市教育局", "市生态环境局",
+                                         "市城市管理局", "市司法局", "市住房保障和房产局", "市卫生健康委员会"};
+const std::vector<std::string> kSentences = {
+    "申请人须携带本人有效身份证件原件及复印件，到{unit}政务服务窗口提交申请。",
+    "{matter}可通过“我的{city}”应用程序在线办理，材料齐全的，三个工作日内办结。",
+    "办理{matter}所需材料：身份证、户口簿、近期一寸免冠照片两张以及相关证明材料。",
+    "窗口办公时间为工作日上午九点至下午五点，法定节假日不对外办公。",
+    "{district}政务服务中心设有{matter}专窗，可现场咨询办理流程。",
+    "根据有关规定，符合条件的申请人可享受相应补贴，标准每年调整一次。",
+    "材料不齐全或不符合法定形式的，窗口工作人员一次性告知需要补正的全部内容。",
+    "委托他人代办的，需提供委托书及受托人身份证件。",
+    "办理结果可通过短信通知，也可登录网站查询办理进度。",
+    "对办理结果有异议的，可在收到决定之日起六十日内申请行政复议。",
+    "{matter}不收取任何费用，请勿相信中介机构的收费承诺。",
+    "外地户籍人员在本市连续缴纳社会保险满六个月的，可按规定申请。",
+    "本指南自发布之日起施行，由{unit}负责解释。",
+    "咨询电话请拨打12345政务服务便民热线，或者到{district}各街道便民服务中心咨询。",
+    "网上申报后，请在五个工作日内到窗口提交纸质材料，逾期视为自动放弃。",
+    "特殊困难群体可预约上门服务，由社区工作人员协助办理。"};
+const std::vector<std::string> kKbLongQueries = {"社保关系转移", "公积金提取", "营业执照", "不动产登记",
+                                                 "居住证", "办理流程", "政务服务中心", "委托书",
+                                                 "行政复议", "最低生活保障", "驾驶证 换证", "医保 报销",
+                                                 "新生儿落户", "食品经营许可", "法律援助"};
+const std::vector<std::string> kKbShortQueries = {"社保", "医保", "落户", "护照", "补贴"};
+
+std::string replace_all(std::string text, const std::string& what, const std::string& with) {
+  for (auto at = text.find(what); at != std::string::npos; at = text.find(what, at + with.size()))
+    text.replace(at, what.size(), with);
+  return text;
+}
+
+NewArticle make_article(std::mt19937_64& rng, long long i) {
+  static const KbSection sections[] = {KbSection::policy,       KbSection::city_guide, KbSection::office_guide,
+                                       KbSection::investment_guide, KbSection::department_functions,
+                                       KbSection::news,         KbSection::faq};
+  static const char* kinds[] = {"办理指南", "政策解读", "常见问题", "服务须知", "办事流程"};
+  NewArticle a;
+  a.section = sections[rng() % 7];
+  const auto& matter = pick(rng, kMatters);
+  const auto& unit = pick(rng, kUnits);
+  const auto& district = pick(rng, kDistricts);
+  a.title = district + matter + kinds[rng() % 5] + "（第" + std::to_string(1 + i / 500) + "版）";
+  int sentences = 12 + static_cast<int>(rng() % 16);
+  for (int k = 0; k < sentences; ++k) {
+    std::string line = pick(rng, kSentences);
+    line = replace_all(line, "{unit}", unit);
+    line = replace_all(line, "{matter}", k % 3 == 0 ? matter : pick(rng, kMatters));
+    line = replace_all(line, "{district}", district);
+    line = replace_all(line, "{city}", "南京");
+    a.body += line;
+  }
+  return a;
+}
+
 double percentile(std::vector<double> v, double p) {
   if (v.empty()) return 0;
   std::sort(v.begin(), v.end());
@@ -125,16 +192,72 @@ int main(int argc, char** argv) {
   fs::path dir = argv[1];
   long long n = std::stoll(argv[2]);
   int searches = argc > 3 ? std::stoi(argv[3]) : 200;
+  long long articles = argc > 4 ? std::stoll(argv[4]) : 10000;
   fs::create_directories(dir);
   auto db_path = dir / "hotline.db";
 
   Config config;
+  if (const char* c = std::getenv("WRITER_CACHE_MIB")) config.store.writer_cache_mib = std::stoi(c);
+  if (!std::getenv("GLIBC_DEFAULT_MALLOC")) keep_freed_memory_for_reuse();  // as hotlined's main() does
   Services services(config.tickets, std::string(32, '\x07'));
   Metrics metrics;
   const std::int64_t now = std::chrono::duration_cast<std::chrono::milliseconds>(
                                std::chrono::system_clock::now().time_since_epoch())
                                .count();
   const std::int64_t year_ms = 365LL * 24 * 3600 * 1000;
+
+  // KB searches (bm25-ranked for 3+ characters, substring scans for 2), as
+  // GET /api/v1/kb/search runs them; `when` tells before and after the tickets.
+  auto kb_searches = [&](const char* when) {
+    store::Database db(db_path, store::OpenMode::read_only);
+    db.exec("PRAGMA cache_size = -262144");
+    for (const auto* queries : {&kKbLongQueries, &kKbShortQueries}) {
+      const bool long_words = queries == &kKbLongQueries;
+      std::vector<double> times;
+      std::size_t hits = 0;
+      std::mt19937_64 rng(11);
+      for (int i = 0; i < searches; ++i) {
+        KbQuery q;
+        q.text = pick(rng, *queries);
+        q.valid_at = now;
+        auto t0 = Clock::now();
+        hits += search_articles(db, q).size();
+        times.push_back(ms_since(t0));
+      }
+      const char* name = long_words ? "kb_search_3plus_chars" : "kb_search_2_chars";
+      std::printf("%s_%s_p50_ms=%.2f\n%s_%s_p95_ms=%.2f\n%s_%s_max_ms=%.2f\n%s_%s_mean_hits=%.1f\n", name, when,
+                  percentile(times, 0.5), name, when, percentile(times, 0.95), name, when, percentile(times, 1.0),
+                  name, when, static_cast<double>(hits) / searches);
+    }
+    std::fflush(stdout);
+  };
+
+  // 0. Knowledge base: ARTICLES articles through the writer, one job each.
+  {
+    store::Store store(db_path, config.store, metrics);
+    std::mt19937_64 rng(99);
+    std::mutex m;
+    std::condition_variable cv;
+    long long done = 0, failed = 0;
+    std::size_t body_chars = 0;
+    auto start = Clock::now();
+    for (long long i = 0; i < articles; ++i) {
+      NewArticle a = make_article(rng, i);
+      body_chars += a.body.size() / 3;  // UTF-8: 3 bytes per Chinese character
+      store.write([a = std::move(a), now](store::Database& db) { return add_article(db, a, Actor{std::nullopt, "bench"}, now).id; },
+                  [&](std::exception_ptr e, std::int64_t) {
+                    std::lock_guard lock(m);
+                    ++done;
+                    if (e) ++failed;
+                    cv.notify_all();
+                  });
+    }
+    std::unique_lock lock(m);
+    cv.wait(lock, [&] { return done == articles; });
+    std::printf("kb_articles=%lld\nkb_create_seconds=%.1f\nkb_failed=%lld\nkb_mean_chars=%.0f\n", done,
+                ms_since(start) / 1000, failed, static_cast<double>(body_chars) / std::max(1LL, articles));
+  }
+  kb_searches("before_tickets");
 
   // 1. Creation through the store's writer (group commit), 4,096 jobs in flight.
   {
@@ -242,6 +365,7 @@ int main(int argc, char** argv) {
     std::printf("open_tickets=%lld\n", static_cast<long long>(s.int64(0)));
     s.run();
   }
+  kb_searches("after_tickets");
   struct stat st {};
   ::stat(db_path.c_str(), &st);
   std::printf("db_bytes=%lld\ndb_bytes_per_ticket=%.0f\n", static_cast<long long>(st.st_size),

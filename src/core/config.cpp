@@ -602,6 +602,7 @@ Config parse_config(const std::string& text, const std::string& source_name) {
     r.object("store", [&](ObjectReader& s) {
       s.integer("readers", c.store.readers, 1, 64);
       s.integer("busy_timeout_ms", c.store.busy_timeout_ms, 0, 600000);
+      s.integer("writer_cache_mib", c.store.writer_cache_mib, 2, 65536);
     });
     r.object("tickets", [&](ObjectReader& t) { read_tickets(t, c.tickets); });
     r.object("recordings", [&](ObjectReader& m) {

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "daemon.hpp"
+#include "hotline/core/allocator.hpp"
 #include "hotline/core/config.hpp"
 #include "hotline/core/error.hpp"
 #include "hotline/core/logging.hpp"
@@ -190,6 +191,7 @@ int rotate_key(const hotline::Config& config) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  hotline::keep_freed_memory_for_reuse();
   hotline::init_logging(hotline::LogConfig{}, {}, false);
   Arguments args;
   try {

@@ -10,8 +10,9 @@ namespace {
 
 constexpr std::size_t kMaxBatch = 512;
 
-void configure_writer(Database& db) {
+void configure_writer(Database& db, const StoreConfig& config) {
   db.exec("PRAGMA journal_mode = WAL");
+  db.exec("PRAGMA cache_size = -" + std::to_string(std::uint64_t{config.writer_cache_mib} * 1024));
   // FULL: a commit reported to a client survives a power cut, not only a crash.
   // Group commit keeps the fsync cost per batch, not per job.
   db.exec("PRAGMA synchronous = FULL");
@@ -60,7 +61,7 @@ void Writer::stop() {
 void Writer::serve() {
   pthread_setname_np(pthread_self(), "store-writer");
   Database db(path_, OpenMode::read_write, static_cast<int>(config_.busy_timeout_ms));
-  configure_writer(db);
+  configure_writer(db, config_);
   std::vector<WriteJob> batch;
   std::vector<WriteCompletion> completions;
   for (;;) {
@@ -107,7 +108,7 @@ namespace {
 std::filesystem::path prepare_database(const std::filesystem::path& path, const StoreConfig& config) {
   if (path.has_parent_path()) std::filesystem::create_directories(path.parent_path());
   Database db(path, OpenMode::read_write_create, static_cast<int>(config.busy_timeout_ms));
-  configure_writer(db);
+  configure_writer(db, config);
   migrate(db);
   return path;
 }

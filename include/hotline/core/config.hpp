@@ -50,6 +50,9 @@ struct AuthConfig {
 struct StoreConfig {
   unsigned readers = 2;
   unsigned busy_timeout_ms = 5000;
+  // The writer's page cache. The default 2 MiB of SQLite makes every insert
+  // into a large random-keyed index (caller hash, FTS postings) a pread.
+  unsigned writer_cache_mib = 64;
 };
 
 struct LogConfig {
