@@ -4,7 +4,8 @@
 # then FTS search p50/p95, the overdue scans and the database size.
 # See bench/README.md and docs/performance.md. Needs what the build needs.
 #   bench/tickets.sh            TICKETS=10000000 bench/tickets.sh
-#   KEEP=1 keeps the database (printed path); WORK_DIR picks where it is made.
+#   KEEP=1 keeps the database (printed path); WORK_DIR picks where it is made;
+#   QUERY_DIR=<kept dir> runs only the searches and scans again on it.
 set -euo pipefail
 BENCH_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 ROOT=$(dirname "$BENCH_DIR")
@@ -24,8 +25,13 @@ if [[ ! -x $BIN || $BENCH_DIR/tickets/tickets_bench.cpp -nt $BIN || $BUILD/src/l
     -lsqlite3 -lsodium -lspdlog -lfmt -lpthread -o "$BIN"
 fi
 
-WORK=$(mktemp -d "${WORK_DIR:-/tmp}/hotline-tickets-bench-XXXXXX")
-[[ -n ${KEEP:-} ]] || trap 'rm -rf "$WORK"' EXIT
+if [[ -n ${QUERY_DIR:-} ]]; then  # searches and scans again on a kept database
+  WORK=$QUERY_DIR
+  export QUERY_ONLY=1
+else
+  WORK=$(mktemp -d "${WORK_DIR:-/tmp}/hotline-tickets-bench-XXXXXX")
+  [[ -n ${KEEP:-} ]] || trap 'rm -rf "$WORK"' EXIT
+fi
 echo "tickets_bench: N=$N searches=$SEARCHES dir=$WORK cores=$(nproc) load=$(cut -d' ' -f1-3 /proc/loadavg)"
 start=$(date +%s)
 nice -n "${BENCH_NICE:--10}" "$BIN" "$WORK" "$N" "$SEARCHES" "${ARTICLES:-10000}"

@@ -203,9 +203,19 @@ std::vector<Ticket> search_tickets(Database& db, const TicketFilter& f, const st
       short_words.push_back(like_pattern(w));
     }
   }
-  std::string sql = detail::kTicketSelect;
-  sql += "WHERE 1";
-  if (!fts.empty()) sql += " AND t.id IN (SELECT rowid FROM tickets_fts WHERE tickets_fts MATCH ?)";
+  // With 3+ character words the index drives: FTS5 walks its posting lists
+  // newest first and stops at the LIMIT, so a common word costs the page, not
+  // every match (an `id IN (subquery)` gathered all matches first: 9 ms at
+  // 120,000 tickets, growing with the table). Shorter words are substring
+  // scans of the newest tickets first.
+  std::string sql = detail::kTicketColumns;
+  const char* order_id = "t.id";
+  if (!fts.empty()) {
+    sql += "FROM tickets_fts JOIN tickets t ON t.id = tickets_fts.rowid WHERE tickets_fts MATCH ?";
+    order_id = "tickets_fts.rowid";
+  } else {
+    sql += "FROM tickets t WHERE 1";
+  }
   for (std::size_t i = 0; i < short_words.size(); ++i) {
     sql += " AND (t.summary LIKE ? ESCAPE '\\' OR t.content LIKE ? ESCAPE '\\' OR t.location LIKE ? ESCAPE '\\')";
   }
@@ -214,8 +224,8 @@ std::vector<Ticket> search_tickets(Database& db, const TicketFilter& f, const st
   if (f.department_id) {
     sql += " AND t.id IN (SELECT ticket_id FROM ticket_assignments WHERE department_id = ? AND ended_at IS NULL)";
   }
-  if (f.before_id) sql += " AND t.id < ?";
-  sql += " ORDER BY t.id DESC LIMIT ?";
+  if (f.before_id) sql += std::string(" AND ") + order_id + " < ?";
+  sql += std::string(" ORDER BY ") + order_id + " DESC LIMIT ?";
   auto& s = db.prepare(sql);
   int i = 0;
   if (!fts.empty()) s.bind(++i, fts);

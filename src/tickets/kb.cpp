@@ -199,27 +199,32 @@ std::vector<KbHit> search_articles(Database& db, const KbQuery& q) {
       short_words.push_back(w);
     }
   }
-  std::string sql = kSelect;
-  if (!match.empty()) {
-    sql +=
-        ", bm25(kb_fts, 10.0, 1.0) AS score FROM kb_fts JOIN kb_articles a ON a.id = kb_fts.rowid "
-        "WHERE kb_fts MATCH ?";
-  } else {
-    // No index to rank by: title hits first.
-    sql +=
-        ", CASE WHEN instr(lower(a.title), lower(?)) > 0 THEN -10.0 ELSE -1.0 END AS score "
-        "FROM kb_articles a WHERE 1";
-  }
+  // Ranking happens in the inner query on the kb_search_filter index (no
+  // article bodies); only the kept page of articles is read in full.
+  std::string filters;
   // Deliberately instr() on kb_articles, not LIKE on kb_fts: SQLite 3.40's
   // trigram LIKE finds nothing for a pattern of 2 multi-byte characters.
   for (std::size_t i = 0; i < short_words.size(); ++i) {
-    sql += " AND instr(lower(a.title || char(10) || a.body), lower(?)) > 0";
+    filters += " AND instr(lower(v.title || char(10) || v.body), lower(?)) > 0";
   }
-  if (q.section) sql += " AND a.section = ?";
-  if (q.published_only) sql += " AND a.published = 1";
+  if (q.section) filters += " AND v.section = ?";
+  if (q.published_only) filters += " AND v.published = 1";
   if (q.valid_at)
-    sql += " AND (a.valid_from IS NULL OR a.valid_from <= ?) AND (a.valid_until IS NULL OR a.valid_until > ?)";
-  sql += " ORDER BY score, a.updated_at DESC, a.id DESC LIMIT ?";
+    filters += " AND (v.valid_from IS NULL OR v.valid_from <= ?) AND (v.valid_until IS NULL OR v.valid_until > ?)";
+  std::string ranked;
+  if (!match.empty()) {
+    ranked =
+        "SELECT v.id AS id, bm25(kb_fts, 10.0, 1.0) AS score, v.updated_at AS updated_at FROM kb_fts "
+        "JOIN kb_articles v INDEXED BY kb_search_filter ON v.id = kb_fts.rowid WHERE kb_fts MATCH ?";
+  } else {
+    // No index to rank by: title hits first.
+    ranked =
+        "SELECT v.id AS id, CASE WHEN instr(lower(v.title), lower(?)) > 0 THEN -10.0 ELSE -1.0 END AS score, "
+        "v.updated_at AS updated_at FROM kb_articles v WHERE 1";
+  }
+  ranked += filters + " ORDER BY score, updated_at DESC, id DESC LIMIT ?";
+  std::string sql = std::string(kSelect) + ", r.score FROM (" + ranked +
+                    ") r JOIN kb_articles a ON a.id = r.id ORDER BY r.score, r.updated_at DESC, r.id DESC";
   auto& s = db.prepare(sql);
   int i = 0;
   if (!match.empty()) {

@@ -79,12 +79,14 @@ std::int64_t phase_started_at(Database& db, std::int64_t ticket_id) {
   return started;
 }
 
-const std::string kTicketSelectText =
+const std::string kTicketColumnsText =
     "SELECT t.id, t.number, t.type, t.channel, t.category_code, t.urgency, t.complex, t.location, t.summary, "
     "t.content, t.caller_name_enc IS NOT NULL, t.caller_phone_enc IS NOT NULL, t.confidential, t.state, "
     "t.lead_department_id, t.referred_to, t.reply, t.satisfaction, t.version, t.sign_due, t.reply_due, t.close_due, "
     "t.created_by, t.created_at, t.updated_at, t.merged_into, t.kb_article_id, " +
-    phase_started_sql("t") + " FROM tickets t ";
+    phase_started_sql("t") + " ";
+const std::string kTicketSelectText = kTicketColumnsText + "FROM tickets t ";
+const char* const kTicketColumns = kTicketColumnsText.c_str();
 const char* const kTicketSelect = kTicketSelectText.c_str();
 
 Ticket read_ticket(store::Statement& s) {

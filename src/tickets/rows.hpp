@@ -15,6 +15,8 @@ namespace hotline::tickets::detail {
 
 // SELECT list matching read_ticket(); ends with "FROM tickets t ".
 extern const char* const kTicketSelect;
+// The same columns without the FROM clause, for queries that start elsewhere.
+extern const char* const kTicketColumns;
 // SQL for when the ticket (alias `ticket`) entered its current phase (entry
 // until dispatch; the unit's signing from the dispatch; its reply from the
 // signature; the callback from the reply), from its history; its creation

@@ -186,6 +186,13 @@ void seed(Database& db, int version) {
             std::string(64, 'b'), now, now)
           .run();
       break;
+    case 16:  // an index only: an article written after it, found through it
+      db.query(
+            "INSERT INTO kb_articles (section, title, body, published, valid_from, created_at, updated_at) VALUES "
+            "('office_guide', '居住证办理', '携带租房合同', 1, ?, ?, ?)",
+            now, now, now)
+          .run();
+      break;
     default:
       FAIL() << "no seed rows for schema version " << version << ": add them so the upgrade test covers it";
   }

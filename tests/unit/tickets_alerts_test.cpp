@@ -174,6 +174,20 @@ TEST_F(TicketsAlerts, SearchAndDuplicates) {
   f.state = State::dispatched;
   EXPECT_TRUE(search_tickets(*db, f, "停水").empty());
   EXPECT_EQ(error_code_of([&] { search_tickets(*db, TicketFilter{}, "  "); }), Errc::invalid_argument);
+  {  // the index drives 3+ character words: newest first, paged by before_id, with filters and short words
+    auto c = create(b);
+    auto d = create(b);
+    TicketFilter page;
+    page.limit = 2;
+    EXPECT_EQ(ids(search_tickets(*db, page, "梧桐大道")), (std::vector<std::int64_t>{d.id, c.id}));
+    page.before_id = c.id;
+    EXPECT_EQ(ids(search_tickets(*db, page, "梧桐大道")), std::vector<std::int64_t>{bt.id});
+    page.before_id.reset();
+    page.limit = 20;
+    EXPECT_EQ(ids(search_tickets(*db, page, "梧桐大道 路灯")), (std::vector<std::int64_t>{d.id, c.id, bt.id}));
+    page.state = State::dispatched;
+    EXPECT_TRUE(search_tickets(*db, page, "梧桐大道").empty());
+  }
   EXPECT_EQ(ids(open_duplicates(*db, key, "+86 138 1234 5678", "0301")), std::vector<std::int64_t>{a.id});
   EXPECT_TRUE(open_duplicates(*db, key, "13900000000", "0301").empty());
   ActionArgs r;

@@ -46,6 +46,14 @@ TEST_F(Kb, ChineseSubstringsOfThreeOrMoreCharactersUseTheIndex) {
   EXPECT_EQ(ids("身份证"), Ids{social});
   // Title matches rank above body matches (bm25, title weighted 10:1).
   EXPECT_EQ(ids("公积金"), (Ids{fund, loan}));
+  KbQuery best;  // the limit keeps the best-ranked, not the first found
+  best.text = "公积金";
+  best.limit = 1;
+  auto hits = search_articles(*db, best);
+  ASSERT_EQ(hits.size(), 1u);
+  EXPECT_EQ(hits[0].article.id, fund);
+  EXPECT_EQ(hits[0].article.body.empty(), false);
+  EXPECT_LT(hits[0].score, 0);
   EXPECT_TRUE(ids("个人所得税").empty());
 }
 
