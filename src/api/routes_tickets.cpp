@@ -271,17 +271,22 @@ void add_ticket_routes(Router& router, Api& api) {
                auto number = string_query(request, "number");
                if (q && f.overdue_at) throw Error(Errc::invalid_argument, "q: cannot be combined with overdue");
                auto job0 = [f, q, number, viewer](store::Database& db) {
+                 TicketPage page;
                  if (number) {
-                   std::vector<Ticket> out;
                    auto t = find_by_number(db, *number);
-                   if (t && can_see(viewer, *t)) out.push_back(*t);
-                   return out;
+                   if (t && can_see(viewer, *t)) page.tickets.push_back(*t);
+                   return page;
                  }
-                 if (q) return search_tickets(db, f, *q);
-                 return f.overdue_at ? list_overdue(db, f, *f.overdue_at) : list_tickets(db, f);
+                 if (q) return search_ticket_page(db, f, *q);
+                 page.tickets = f.overdue_at ? list_overdue(db, f, *f.overdue_at) : list_tickets(db, f);
+                 if (page.tickets.size() == static_cast<std::size_t>(f.limit)) {
+                   page.next_before_id = page.tickets.back().id;
+                 }
+                 return page;
                };
-               auto list = co_await ctx.store.read(std::move(job0), use_awaitable);
-               co_return HttpResponse::json(200, {{"items", views_of(list, svc, now)}});
+               auto page = co_await ctx.store.read(std::move(job0), use_awaitable);
+               json next = page.next_before_id ? json(*page.next_before_id) : json(nullptr);
+               co_return HttpResponse::json(200, {{"items", views_of(page.tickets, svc, now)}, {"next_before_id", next}});
              });
 
   router.add("POST", "/api/v1/tickets", Permission::tickets_create, "File a ticket (工单)",

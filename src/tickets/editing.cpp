@@ -188,7 +188,7 @@ std::vector<Ticket> list_overdue(Database& db, const TicketFilter& f, std::int64
   return read_all(db, s);
 }
 
-std::vector<Ticket> search_tickets(Database& db, const TicketFilter& f, const std::string& text) {
+TicketPage search_ticket_page(Database& db, const TicketFilter& f, const std::string& text) {
   auto words = words_of(text);
   if (words.empty()) throw Error(Errc::invalid_argument, "q: must contain a word");
   if (words.size() > 10) throw Error(Errc::invalid_argument, "q: at most 10 words");
@@ -214,7 +214,7 @@ std::vector<Ticket> search_tickets(Database& db, const TicketFilter& f, const st
     sql += "FROM tickets_fts JOIN tickets t ON t.id = tickets_fts.rowid WHERE tickets_fts MATCH ?";
     order_id = "tickets_fts.rowid";
   } else {
-    sql += "FROM tickets t WHERE 1";
+    sql += "FROM tickets t WHERE t.id >= ?";
   }
   for (std::size_t i = 0; i < short_words.size(); ++i) {
     sql += " AND (t.summary LIKE ? ESCAPE '\\' OR t.content LIKE ? ESCAPE '\\' OR t.location LIKE ? ESCAPE '\\')";
@@ -226,9 +226,24 @@ std::vector<Ticket> search_tickets(Database& db, const TicketFilter& f, const st
   }
   if (f.before_id) sql += std::string(" AND ") + order_id + " < ?";
   sql += std::string(" ORDER BY ") + order_id + " DESC LIMIT ?";
+  std::int64_t scan_from = 0;  // the oldest id a scan of short words looks at
+  if (fts.empty()) {
+    std::int64_t below = f.before_id.value_or(0);
+    if (!f.before_id) {
+      auto& newest = db.prepare("SELECT COALESCE(MAX(id), 0) + 1 FROM tickets");
+      newest.step();
+      below = newest.int64(0);
+      newest.run();
+    }
+    scan_from = std::max<std::int64_t>(1, below - std::max<std::int64_t>(1, f.scan_tickets));
+  }
   auto& s = db.prepare(sql);
   int i = 0;
-  if (!fts.empty()) s.bind(++i, fts);
+  if (!fts.empty()) {
+    s.bind(++i, fts);
+  } else {
+    s.bind(++i, scan_from);
+  }
   for (const auto& p : short_words) {
     for (int k = 0; k < 3; ++k) s.bind(++i, p);
   }
@@ -236,8 +251,19 @@ std::vector<Ticket> search_tickets(Database& db, const TicketFilter& f, const st
   if (f.type) s.bind(++i, to_string(*f.type));
   if (f.department_id) s.bind(++i, *f.department_id);
   if (f.before_id) s.bind(++i, *f.before_id);
-  s.bind(++i, std::clamp(f.limit, 1, 1000));
-  return read_all(db, s);
+  const int limit = std::clamp(f.limit, 1, 1000);
+  s.bind(++i, limit);
+  TicketPage page{read_all(db, s), std::nullopt};
+  if (page.tickets.size() == static_cast<std::size_t>(limit)) {
+    page.next_before_id = page.tickets.back().id;
+  } else if (scan_from > 1) {
+    page.next_before_id = scan_from;  // the scan stopped here, older tickets are unread
+  }
+  return page;
+}
+
+std::vector<Ticket> search_tickets(Database& db, const TicketFilter& f, const std::string& text) {
+  return search_ticket_page(db, f, text).tickets;
 }
 
 }  // namespace hotline::tickets

@@ -352,7 +352,19 @@ class TicketsTest(unittest.TestCase):
                 self.assertEqual(status, 200)
                 self.assertIn(t["id"], [x["id"] for x in found["items"]])
         status, found, _ = self.d.request("GET", "/api/v1/tickets?q=" + quote("不存在的词语"), token=w.t("agent"))
-        self.assertEqual(found["items"], [])
+        self.assertEqual((found["items"], found["next_before_id"]), ([], None))
+        # Paging: a full page says where the next one starts, and the next page goes on from there.
+        older = w.create(summary="梧桐大道路灯不亮", content="梧桐大道路灯不亮。", location="梧桐大道")
+        newest = w.create(summary="梧桐大道树木倒伏", content="梧桐大道树木倒伏。", location="梧桐大道")
+        for q in ("梧桐大道", "梧桐"):  # through the index, and a scan of short words
+            with self.subTest(q=q):
+                status, page, _ = self.d.request("GET", "/api/v1/tickets?limit=2&q=" + quote(q), token=w.t("agent"))
+                self.assertEqual([x["id"] for x in page["items"]], [newest["id"], older["id"]])
+                self.assertEqual(page["next_before_id"], older["id"])
+                status, page, _ = self.d.request(
+                    "GET", f"/api/v1/tickets?limit=2&before_id={page['next_before_id']}&q=" + quote(q),
+                    token=w.t("agent"))
+                self.assertIn(t["id"], [x["id"] for x in page["items"]])
         status, found, _ = self.d.request("GET", "/api/v1/tickets?state=dispatched&type=complaint",
                                           token=w.t("agent"))
         self.assertTrue(all(x["state"] == "dispatched" for x in found["items"]))

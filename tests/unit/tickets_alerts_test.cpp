@@ -187,6 +187,31 @@ TEST_F(TicketsAlerts, SearchAndDuplicates) {
     EXPECT_EQ(ids(search_tickets(*db, page, "梧桐大道 路灯")), (std::vector<std::int64_t>{d.id, c.id, bt.id}));
     page.state = State::dispatched;
     EXPECT_TRUE(search_tickets(*db, page, "梧桐大道").empty());
+
+    // Short words only: a window of scan_tickets tickets per call, then where to go on.
+    ASSERT_EQ(d.id, a.id + 3);  // consecutive ids: the windows below count on it
+    TicketFilter scan;
+    scan.scan_tickets = 1;  // ids: a, bt, c, d; the window reads d only
+    auto first = search_ticket_page(*db, scan, "路灯");
+    EXPECT_EQ(ids(first.tickets), std::vector<std::int64_t>{d.id});
+    ASSERT_TRUE(first.next_before_id);
+    EXPECT_EQ(*first.next_before_id, d.id);
+    scan.before_id = first.next_before_id;
+    scan.scan_tickets = 2;  // c and bt
+    auto second = search_ticket_page(*db, scan, "路灯");
+    EXPECT_EQ(ids(second.tickets), (std::vector<std::int64_t>{c.id, bt.id}));
+    EXPECT_EQ(second.next_before_id, bt.id);
+    scan.before_id = second.next_before_id;
+    auto last = search_ticket_page(*db, scan, "路灯");  // a is the oldest ticket: nothing after it
+    EXPECT_TRUE(last.tickets.empty());
+    EXPECT_FALSE(last.next_before_id);
+    scan.before_id.reset();
+    scan.scan_tickets = 100;
+    scan.limit = 2;  // a full page points at its last ticket
+    EXPECT_EQ(search_ticket_page(*db, scan, "路灯").next_before_id, c.id);
+    scan.limit = 20;
+    EXPECT_FALSE(search_ticket_page(*db, scan, "路灯").next_before_id);
+    EXPECT_FALSE(search_ticket_page(*db, scan, "梧桐大道").next_before_id);
   }
   EXPECT_EQ(ids(open_duplicates(*db, key, "+86 138 1234 5678", "0301")), std::vector<std::int64_t>{a.id});
   EXPECT_TRUE(open_duplicates(*db, key, "13900000000", "0301").empty());

@@ -99,6 +99,8 @@ struct TicketFilter {
   std::optional<std::int64_t> overdue_at;     // unix ms: only tickets past the deadline of their state
   std::optional<std::int64_t> before_id;      // paging: tickets with a smaller id
   int limit = 100;                            // 1..1000
+  // search_ticket_page with short words only: tickets read per call (see there).
+  std::int64_t scan_tickets = 100000;
 };
 // The deadline that matters where the ticket stands: signing while created or
 // dispatched, the reply while a department has it, the close (callback)

@@ -251,6 +251,8 @@ const en: Record<keyof typeof zh, string> = {
   "list.q": "Full text: summary, content, location",
   "list.anyState": "Any state",
   "list.anyType": "Any type",
+  "list.partial": "Short words (1–2 characters) are compared ticket by ticket, 100,000 tickets per request; older tickets are not searched yet. Add a word of 3+ characters to search all at once.",
+  "list.searchOlder": "Search older tickets",
   "list.overdue": "Overdue only",
 
   "detail.letter": "Print official letter",

@@ -250,6 +250,8 @@ const zh = {
   "list.q": "全文检索：摘要、内容、地点",
   "list.anyState": "全部状态",
   "list.anyType": "全部类型",
+  "list.partial": "短词（1–2 个字）逐条比对，每次查找 10 万条工单；更早的工单尚未查找。加一个 3 字以上的词可一次查全部。",
+  "list.searchOlder": "继续查找更早的工单",
   "list.overdue": "仅超期",
 
   "detail.letter": "打印公函",
