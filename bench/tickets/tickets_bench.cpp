@@ -340,6 +340,16 @@ int main(int argc, char** argv) {
     searches = std::max(3, searches / 20);
     run_queries(kShortQueries, "search_2_chars");
     searches = saved;
+    // The worst case of a short word: found nowhere, so the request reads its
+    // whole window (TicketFilter::scan_tickets) and returns where to go on.
+    TicketFilter f;
+    f.limit = 20;
+    auto t0 = Clock::now();
+    auto page = search_ticket_page(db, f, "狗咬");
+    std::printf("search_2_chars_absent_window_ms=%.1f\nsearch_2_chars_absent_window_tickets=%lld\n"
+                "search_2_chars_absent_next_before_id=%lld\n",
+                ms_since(t0), static_cast<long long>(f.scan_tickets),
+                static_cast<long long>(page.next_before_id.value_or(0)));
   }
   {
     auto t0 = Clock::now();
