@@ -80,6 +80,25 @@ std::vector<std::string> words_of(const std::string& text) {
   return out;
 }
 
+// A 2-character word matches through the trigrams that begin with it
+// (migration 0017: every column ends in U+E000, so each occurrence begins
+// one). Past this many, a substring scan is cheaper than the OR.
+constexpr std::size_t kMaxTrigramsPerWord = 400;
+
+// Trigrams of kb_fts that begin with `word`, in the index's case folding
+// (ASCII letters lower case); at most kMaxTrigramsPerWord + 1.
+std::vector<std::string> trigrams_starting_with(Database& db, const std::string& word) {
+  std::string folded = word;
+  std::transform(folded.begin(), folded.end(), folded.begin(),
+                 [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; });
+  auto& s = db.query(
+      "SELECT term FROM kb_fts_terms WHERE term >= ?1 AND term < ?1 || char(1114111) ORDER BY term LIMIT ?2", folded,
+      static_cast<std::int64_t>(kMaxTrigramsPerWord + 1));
+  std::vector<std::string> out;
+  while (s.step()) out.push_back(s.text(0));
+  return out;
+}
+
 std::string fts_phrase(const std::string& word) {
   std::string out = "\"";
   for (char c : word) {
@@ -191,19 +210,30 @@ std::vector<KbHit> search_articles(Database& db, const KbQuery& q) {
   if (words.empty()) throw Error(Errc::invalid_argument, "q: give at least one word to search for");
   if (words.size() > 10) throw Error(Errc::invalid_argument, "q: at most 10 words");
   std::string match;
-  std::vector<std::string> short_words;
+  std::vector<std::string> short_words;  // scanned: single characters, or 2 with too many trigrams
   for (const auto& w : words) {
-    if (code_points(w) >= 3) {
+    const auto length = code_points(w);
+    if (length >= 3) {
       match += (match.empty() ? "" : " AND ") + fts_phrase(w);
-    } else {
-      short_words.push_back(w);
+      continue;
     }
+    if (length == 2) {
+      auto trigrams = trigrams_starting_with(db, w);
+      if (trigrams.empty()) return {};  // no article contains the word
+      if (trigrams.size() <= kMaxTrigramsPerWord) {
+        std::string any;
+        for (const auto& t : trigrams) any += (any.empty() ? "" : " OR ") + fts_phrase(t);
+        match += (match.empty() ? "(" : " AND (") + any + ")";
+        continue;
+      }
+    }
+    short_words.push_back(w);
   }
   // Ranking happens in the inner query on the kb_search_filter index (no
   // article bodies); only the kept page of articles is read in full.
   std::string filters;
   // Deliberately instr() on kb_articles, not LIKE on kb_fts: SQLite 3.40's
-  // trigram LIKE finds nothing for a pattern of 2 multi-byte characters.
+  // trigram LIKE finds nothing for a pattern of fewer than 3 characters.
   for (std::size_t i = 0; i < short_words.size(); ++i) {
     filters += " AND instr(lower(v.title || char(10) || v.body), lower(?)) > 0";
   }

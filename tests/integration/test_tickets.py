@@ -538,15 +538,16 @@ class SchedulerTest(unittest.TestCase):
         t = w.act("agent", w.create(), "dispatch")
         ws = self.d.ws(w.t("w1"))
         self.assertEqual(ws.recv_json()["method"], "session.ready")
-        # Time passes: 60% of the sign window is over (yellow at 50%).
+        # The sign window now ends 8 s after the dispatch: yellow at 50% (4 s), red at 8 s. The waits
+        # (6 s, then 7 s) leave 2 s either side, so a busy machine does not move an event into the wrong one.
         now = now_ms()
         db = self.rw_db()
-        db.execute("UPDATE tickets SET created_at = ?, sign_due = ? WHERE id = ?", (now - 6000, now + 4000, t["id"]))
+        db.execute("UPDATE tickets SET created_at = ?, sign_due = ? WHERE id = ?", (now - 6000, now + 8000, t["id"]))
         db.commit()
-        got = [e for e in self.events(ws, 4) if e["kind"] == "escalation"]
+        got = [e for e in self.events(ws, 6) if e["kind"] == "escalation"]
         self.assertEqual([(e["level"], e["deadline"], e["ticket"]["id"]) for e in got], [("yellow", "sign", t["id"])])
         # The deadline passes: red, once.
-        got = [e for e in self.events(ws, 8) if e["kind"] == "escalation"]
+        got = [e for e in self.events(ws, 7) if e["kind"] == "escalation"]
         self.assertEqual([(e["level"], e["ticket"]["id"]) for e in got], [("red", t["id"])])
         self.assertEqual([e for e in self.events(ws, 2) if e["kind"] == "escalation"], [])
         ws.close()

@@ -83,10 +83,13 @@ struct KbHit {
   double score = 0;  // lower is better (bm25 with the title weighted 10:1)
 };
 
-// Words of 3+ characters go through the FTS5 index and are ranked by bm25;
-// shorter words (社保, 医保 — most Chinese words have two characters) are
-// matched as substrings of the title and body, because a trigram index cannot
-// look up fewer than 3 characters. Error(invalid_argument) for an empty query.
+// Every word must occur (as a substring, ASCII case-insensitive). Words of 3+
+// characters go through the FTS5 trigram index; 2-character words (社保, 医保:
+// most Chinese words) through the same index as "any trigram that begins with
+// the word" (migration 0017); results are ranked by bm25, the title weighted
+// 10:1. Single characters are matched as substrings of the title and body (a
+// scan; title hits first when no word uses the index).
+// Error(invalid_argument) for an empty query.
 std::vector<KbHit> search_articles(store::Database& db, const KbQuery& query);
 
 }  // namespace hotline::tickets
