@@ -5,7 +5,9 @@
 # See bench/README.md and docs/performance.md. Needs what the build needs.
 #   bench/tickets.sh            TICKETS=10000000 bench/tickets.sh
 #   KEEP=1 keeps the database (printed path); WORK_DIR picks where it is made;
-#   QUERY_DIR=<kept dir> runs only the searches and scans again on it.
+#   QUERY_DIR=<kept dir> runs only the searches and scans again on it; with
+#   STEADY=1 it then fires every due escalation (writes to that database) and
+#   times the scheduler's pass again, as it runs once it has caught up.
 set -euo pipefail
 BENCH_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 ROOT=$(dirname "$BENCH_DIR")

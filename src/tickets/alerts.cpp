@@ -104,11 +104,13 @@ std::vector<EscalationCandidate> escalation_candidates(Database& db, std::int64_
                          " AS kind, " + kDeadlineDue + " AS due, t.state FROM tickets t WHERE t.state IN " +
                          kOpenStates +
                          ") c WHERE c.due IS NOT NULL AND c.created_at + (c.due - c.created_at) * ?1 <= ?2 "
-                         "AND " + detail::phase_started_sql("c") + " + (c.due - " + detail::phase_started_sql("c") +
-                         ") * ?1 <= ?2 "
+                         // Already escalated at this level (most overdue tickets once the scheduler has
+                         // run): one index probe, before the history look-ups of the phase start.
                          "AND NOT EXISTS (SELECT 1 FROM ticket_escalations e WHERE e.ticket_id = c.id "
                          "AND e.deadline = c.kind AND e.due = c.due "
                          "AND e.level = CASE WHEN c.due <= ?2 THEN 'red' ELSE 'yellow' END) "
+                         "AND " + detail::phase_started_sql("c") + " + (c.due - " + detail::phase_started_sql("c") +
+                         ") * ?1 <= ?2 "
                          "ORDER BY c.due LIMIT ?3",
                      yellow_fraction, now, std::clamp(limit, 1, 100000));
   while (s.step()) {
